@@ -1,0 +1,62 @@
+"""payalert: one clean alert per payment, from any source to any notifier.
+
+This module is the public API for plugins: import from here, never from submodules.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from .configtypes import (
+    Duration,
+    NotifierConfig,
+    PolledSourceConfig,
+    SecretStr,
+    SourceConfig,
+    StreamSourceConfig,
+    parse_duration,
+)
+from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
+from .model import Direction, Payment, format_amount
+from .notifier import Notifier, NotifierRuntime
+from .source import (
+    ComponentHealth,
+    IngestResult,
+    PolledSource,
+    PushSource,
+    Source,
+    SourceRuntime,
+    StreamSource,
+)
+
+#: Marks a function as a payalert hook implementation.
+hookimpl = pluggy.HookimplMarker("payalert")
+
+__all__ = [
+    "ComponentHealth",
+    "ConfigError",
+    "Direction",
+    "Duration",
+    "IngestResult",
+    "Notifier",
+    "NotifierConfig",
+    "NotifierRuntime",
+    "PayalertError",
+    "Payment",
+    "PermanentFailure",
+    "PolledSource",
+    "PolledSourceConfig",
+    "PushSource",
+    "RetryLater",
+    "SecretStr",
+    "Source",
+    "SourceConfig",
+    "SourceRuntime",
+    "StartupError",
+    "StreamSource",
+    "StreamSourceConfig",
+    "UserError",
+    "format_amount",
+    "hookimpl",
+    "parse_duration",
+]

@@ -1,0 +1,265 @@
+"""The ``payalert`` command line: thin, it parses arguments and calls the modules that do the work."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import templates
+from .config import Config, default_config_path, load_config
+from .daemon import Daemon
+from .errors import UserError
+from .logs import configure_logging
+from .model import Direction, Payment
+from .plugins import Plugins, get_plugin_manager
+from .store import Store
+
+
+class CliContext:
+    """The click context object every sub-command gets (plugins' too, via ``click.pass_obj``).
+
+    ``config_path`` is where the config lives; ``config`` loads and validates it on first use;
+    ``plugins`` holds the loaded plugin manager and registered classes.
+    """
+
+    def __init__(self, config_path: Path, plugins: Plugins) -> None:
+        self.config_path = config_path
+        self.plugins = plugins
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        """The validated config (raises ConfigError)."""
+        if self._config is None:
+            self._config = load_config(self.config_path, self.plugins)
+        return self._config
+
+
+pass_state = click.pass_obj
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Config file (default: $PAYALERT_CONFIG or ./config.yaml).",
+)
+@click.version_option(package_name="payalert-core", prog_name="payalert")
+@click.pass_context
+def cli(context: click.Context, config_path: Path | None) -> None:
+    """payalert: one clean alert per payment, from every place you get paid."""
+    context.obj = CliContext(config_path or default_config_path(), context.obj)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing config.yaml.")
+@pass_state
+def init(state: CliContext, force: bool) -> None:
+    """Write a commented config.yaml and a .env holding a fresh webhook secret."""
+    path = state.config_path
+    if path.exists() and not force:
+        raise UserError(f"{path} exists already; pass --force to overwrite it")
+    env_path = path.parent / ".env"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(templates.CONFIG_TEMPLATE, encoding="utf-8")
+    existing = env_path.read_text(encoding="utf-8") if env_path.exists() else ""
+    if "PAYALERT_WEBHOOK_SECRET=" not in existing:
+        with env_path.open("a", encoding="utf-8") as file:
+            file.write(f"PAYALERT_WEBHOOK_SECRET={secrets.token_urlsafe(32)}\n")
+    env_path.chmod(0o600)
+    click.echo(f"wrote {path} and a new webhook secret in {env_path} (readable only by you)")
+    click.echo(f"next: edit {path}, then `payalert check-config` and `payalert run`")
+
+
+@cli.command()
+@pass_state
+def run(state: CliContext) -> None:
+    """Run the daemon until SIGTERM or Ctrl-C."""
+    config = state.config
+    configure_logging(config.settings.log_level, config.secrets)
+    asyncio.run(Daemon(config, state.plugins).run())
+
+
+@cli.command("check-config")
+@pass_state
+def check_config(state: CliContext) -> None:
+    """Validate the config and list what it sets up (secrets are never shown)."""
+    config = state.config
+    click.echo(f"{config.path}: OK")
+    for name, section in config.sources.items():
+        click.echo(f"  source {name}: {section.type}")
+    for name, section in config.notifiers.items():
+        click.echo(f"  notifier {name}: {section.type}")
+    click.echo(
+        f"  data in {config.data_dir}; listening on {config.settings.server.host}:{config.settings.server.port}"
+    )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def plugins(state: CliContext, as_json: bool) -> None:
+    """List installed plugins, the source and notifier types they provide, and load errors."""
+    found = state.plugins
+    document = {
+        "plugins": [{"name": p.name, "package": p.package, "version": p.version} for p in found.loaded],
+        "sources": {name: cls.__module__ for name, cls in sorted(found.sources.items())},
+        "notifiers": {name: cls.__module__ for name, cls in sorted(found.notifiers.items())},
+        "errors": [{"plugin": e.plugin, "package": e.package, "error": e.error} for e in found.errors],
+    }
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo("plugins:")
+    for plugin in document["plugins"]:
+        click.echo(f"  {plugin['name']}  ({plugin['package']} {plugin['version']})".rstrip())
+    click.echo("source types:   " + (", ".join(document["sources"]) or "(none)"))
+    click.echo("notifier types: " + (", ".join(document["notifiers"]) or "(none)"))
+    for error in document["errors"]:
+        click.echo(f"failed to load: {error['plugin']} (package {error['package']}): {error['error']}")
+
+
+@cli.command("test-notify")
+@pass_state
+def test_notify(state: CliContext) -> None:
+    """Send one test alert through every configured notifier, directly (the daemon need not run)."""
+    config = state.config
+    configure_logging("WARNING", config.secrets)
+    failures = asyncio.run(_send_test_alerts(state))
+    if failures:
+        raise UserError(f"{failures} notifier target(s) failed; see above")
+
+
+async def _send_test_alerts(state: CliContext) -> int:
+    from datetime import datetime
+    from decimal import Decimal
+
+    from .health import HealthRecord
+    from .runtime import NotifierRuntimeImpl
+
+    config = state.config
+    store = Store(config.data_dir / "payalert.sqlite3")
+    await store.open()
+    payment = Payment(
+        source="payalert",
+        kind="payalert.test",
+        external_id=f"test-{secrets.token_hex(4)}",
+        amount=Decimal("1234.50"),
+        currency="INR",
+        direction=Direction.IN,
+        occurred_at=datetime.now(UTC),
+        title="Test alert",
+        summary="If you can read this, payalert can reach you.",
+        counterparty="payalert test-notify",
+    )
+    failures = 0
+    try:
+        for name, section in config.notifiers.items():
+
+            async def status() -> tuple[int, dict[str, Any]]:
+                return 200, {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
+
+            runtime = NotifierRuntimeImpl(name, store, HealthRecord("notifier"), status)
+            notifier = state.plugins.notifiers[section.type](name, section, runtime)
+            await notifier.start()
+            try:
+                for target in notifier.targets():
+                    try:
+                        await notifier.send(payment, str(target))
+                        click.echo(f"{name} -> {target}: sent")
+                    except Exception as error:
+                        failures += 1
+                        click.echo(f"{name} -> {target}: FAILED: {error}", err=True)
+            finally:
+                await notifier.close()
+    finally:
+        await store.close()
+    return failures
+
+
+@cli.command()
+@click.option("--status", "status", type=click.Choice(["pending", "failed", "all"]), default="all")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def deliveries(state: CliContext, status: str, as_json: bool) -> None:
+    """List deliveries not yet sent: pending (being retried) and failed (kept for retry-failed)."""
+    statuses = ["pending", "failed"] if status == "all" else [status]
+    rows = asyncio.run(_with_store(state.config, lambda store: store.deliveries(statuses)))
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": d.id,
+                        "notifier": d.notifier,
+                        "target": d.target,
+                        "status": d.status,
+                        "attempts": d.attempts,
+                        "last_error": d.last_error,
+                        "source": d.payment.source,
+                        "kind": d.payment.kind,
+                        "title": d.payment.title,
+                    }
+                    for d in rows
+                ],
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        click.echo("nothing pending or failed")
+    for d in rows:
+        error = f"  last error: {d.last_error}" if d.last_error else ""
+        click.echo(
+            f"#{d.id} {d.status:<7} {d.notifier}/{d.target}  {d.payment.source}: {d.payment.title}"
+            f"  (attempts {d.attempts}){error}"
+        )
+
+
+@cli.command("retry-failed")
+@click.argument("ids", nargs=-1, type=int)
+@pass_state
+def retry_failed(state: CliContext, ids: tuple[int, ...]) -> None:
+    """Make failed deliveries pending again (all, or the given ids); a running daemon picks them up."""
+    count = asyncio.run(_with_store(state.config, lambda store: store.retry_failed(list(ids) or None)))
+    click.echo(f"{count} failed deliveries queued again")
+
+
+async def _with_store(config: Config, action: Any) -> Any:
+    store = Store(config.data_dir / "payalert.sqlite3")
+    await store.open()
+    try:
+        return await action(store)
+    finally:
+        await store.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``payalert`` command: exit 2 with one line for anything the user can fix."""
+    try:
+        found = get_plugin_manager()
+        found.manager.hook.payalert_register_commands(cli=cli)
+        cli.main(args=argv, prog_name="payalert", standalone_mode=False, obj=found)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except UserError as error:
+        for line in str(error).splitlines():
+            click.echo(f"payalert: error: {line}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

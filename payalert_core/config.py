@@ -1,0 +1,241 @@
+"""Load ``config.yaml``: ``${VAR}`` interpolation, ``.env`` beside it, and validation with key paths."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from .configtypes import Duration, NotifierConfig, SourceConfig
+from .errors import ConfigError
+from .plugins import Plugins
+
+DEFAULT_CONFIG = "config.yaml"
+CONFIG_ENV = "PAYALERT_CONFIG"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+
+
+class ServerSettings(BaseModel):
+    """The HTTP server: push sources, /health and /metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on; 0.0.0.0 for every interface.")
+    port: int = Field(default=8080, ge=0, le=65535, description="TCP port (0 picks a free one).")
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0, description="Larger request bodies get 413.")
+    shutdown_grace: Duration = Field(
+        default=timedelta(seconds=10), description="How long in-flight requests and sends may finish."
+    )
+
+
+class DeliverySettings(BaseModel):
+    """How failed sends are retried."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retry_initial: Duration = Field(default=timedelta(seconds=2), description="First retry delay.")
+    retry_max: Duration = Field(default=timedelta(minutes=5), description="Longest retry delay.")
+    give_up_after: Duration | None = Field(
+        default=None, description="Mark a delivery failed after retrying this long (default: never)."
+    )
+
+
+class Settings(BaseModel):
+    """The top level of ``config.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: str = Field(default="./data", description="SQLite store; relative to the config file.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    notifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    """A validated configuration: settings plus one typed config per source and notifier."""
+
+    path: Path
+    settings: Settings
+    sources: dict[str, SourceConfig]
+    notifiers: dict[str, NotifierConfig]
+    secrets: set[str] = field(default_factory=set)
+
+    @property
+    def data_dir(self) -> Path:
+        """The data directory, resolved against the config file's folder."""
+        return (self.path.parent / self.settings.data_dir).resolve()
+
+
+def default_config_path() -> Path:
+    """``$PAYALERT_CONFIG`` or ``./config.yaml``."""
+    return Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG))
+
+
+def load_config(path: Path, plugins: Plugins) -> Config:
+    """Read, interpolate and validate ``path``; raise ConfigError listing every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([(str(path), "file not found; create one with `payalert init`")]) from None
+    except OSError as error:
+        raise ConfigError([(str(path), f"cannot be read: {error.strerror}")]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ConfigError([(str(path), f"not valid YAML at {where}: {problem}")]) from None
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise ConfigError(
+            [(str(path), "the top level must be a mapping of keys such as sources and notifiers")]
+        )
+
+    env = {**{k: v for k, v in dotenv_values(path.parent / ".env").items() if v is not None}, **os.environ}
+    problems: list[tuple[str, str]] = []
+    document = _interpolate(document, env, (), problems, path)
+    return _validate(path, document, plugins, problems)
+
+
+def _interpolate(value: Any, env: dict[str, str], where: tuple, problems: list, path: Path) -> Any:
+    if isinstance(value, dict):
+        return {key: _interpolate(item, env, (*where, key), problems, path) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(item, env, (*where, index), problems, path) for index, item in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env and env[name] != "":
+            return env[name]
+        if default is not None:
+            return default
+        problems.append(
+            (
+                _dotted(where),
+                f"environment variable {name} is not set; export it or add it to {path.parent / '.env'}",
+            )
+        )
+        return ""
+
+    return _VARIABLE.sub(substitute, value)
+
+
+def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple[str, str]]) -> Config:
+    try:
+        settings = Settings.model_validate(document)
+    except ValidationError as error:
+        problems.extend(_problems(error, ()))
+        raw_sources = document.get("sources") if isinstance(document.get("sources"), dict) else {}
+        raw_notifiers = document.get("notifiers") if isinstance(document.get("notifiers"), dict) else {}
+        settings = None
+    else:
+        raw_sources, raw_notifiers = settings.sources, settings.notifiers
+
+    sources = _validate_sections("sources", raw_sources, plugins.sources, problems)
+    notifiers = _validate_sections("notifiers", raw_notifiers, plugins.notifiers, problems)
+    if settings is not None and not notifiers and not any(p[0].startswith("notifiers") for p in problems):
+        problems.append(("notifiers", "no notifier is configured; add one (e.g. `console: {type: console}`)"))
+    if problems or settings is None:
+        raise ConfigError(problems)
+    config = Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
+    config.secrets = _collect_secrets([*sources.values(), *notifiers.values()])
+    return config
+
+
+def _validate_sections(
+    group: str, raw: dict[str, Any], registry: dict[str, type], problems: list[tuple[str, str]]
+) -> dict[str, Any]:
+    validated: dict[str, Any] = {}
+    for name, section in raw.items():
+        where = (group, str(name))
+        if not _NAME.match(str(name)):
+            problems.append((_dotted(where), "names may hold letters, digits, - and _ (at most 64)"))
+            continue
+        if not isinstance(section, dict):
+            problems.append((_dotted(where), "must be a mapping with at least a `type:` key"))
+            continue
+        type_name = section.get("type")
+        if type_name is None:
+            problems.append((_dotted((*where, "type")), f"missing; choose one of: {_choices(registry)}"))
+            continue
+        cls = registry.get(type_name)
+        if cls is None:
+            problems.append(
+                (
+                    _dotted((*where, "type")),
+                    f"unknown {group[:-1]} type {type_name!r}; installed types: {_choices(registry)}"
+                    " (install the plugin that provides it, e.g. pip install payalert-"
+                    + str(type_name)
+                    + ")",
+                )
+            )
+            continue
+        try:
+            validated[name] = cls.Config.model_validate(section)
+        except ValidationError as error:
+            problems.extend(_problems(error, where))
+    return validated
+
+
+def _choices(registry: dict[str, type]) -> str:
+    return ", ".join(sorted(registry)) or "(none installed)"
+
+
+def _problems(error: ValidationError, prefix: tuple) -> list[tuple[str, str]]:
+    found = []
+    for detail in error.errors(include_url=False, include_input=False):
+        location = (*prefix, *detail["loc"])
+        kind = detail["type"]
+        message = detail["msg"]
+        if kind == "extra_forbidden":
+            message = "unknown key; remove it or check its spelling"
+        elif kind == "missing":
+            message = "missing; this key is required"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        elif message.startswith("Input should be"):
+            message = "must be" + message[len("Input should be") :]
+        found.append((_dotted(location), message))
+    return found
+
+
+def _dotted(location: tuple) -> str:
+    return ".".join(str(part) for part in location) or "(top level)"
+
+
+def _collect_secrets(models: list[BaseModel]) -> set[str]:
+    secrets: set[str] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, SecretStr):
+            secret = value.get_secret_value()
+            if len(secret) >= 4:
+                secrets.add(secret)
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                visit(getattr(value, name))
+        elif isinstance(value, (list, tuple, set)):
+            for item in value:
+                visit(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                visit(item)
+
+    for model in models:
+        visit(model)
+    return secrets

@@ -1,0 +1,108 @@
+"""Pydantic building blocks for config sections: base models, durations, secrets."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+
+__all__ = [
+    "ComponentConfig",
+    "Duration",
+    "NotifierConfig",
+    "PolledSourceConfig",
+    "SecretStr",
+    "SourceConfig",
+    "StreamSourceConfig",
+    "parse_duration",
+]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``90``, ``"90s"``, ``"5m"``, ``"2h"``, ``"3d"`` or ``"1w"`` as a timedelta (bare numbers are seconds)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as 30s, 5m, 2h or 3d")
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m, 2h or 3d")
+    number, unit = match.groups()
+    return timedelta(seconds=float(number) * _UNIT_SECONDS[unit])
+
+
+#: A config field holding a duration; accepts numbers (seconds) and strings like ``"5m"``.
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class ComponentConfig(BaseModel):
+    """Base of every source and notifier section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+
+
+class SourceConfig(ComponentConfig):
+    """Options every source has: amount thresholds and kind filters."""
+
+    min_amount: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="Per currency, the smallest amount that alerts, e.g. {INR: 100}.",
+    )
+    include_kinds: list[str] | None = Field(
+        default=None, description="Only these kinds alert (prefixes allowed: 'binance.deposit')."
+    )
+    exclude_kinds: list[str] = Field(default_factory=list, description="These kinds never alert.")
+
+    @field_validator("min_amount")
+    @classmethod
+    def _upper_currencies(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for currency, amount in value.items():
+            if currency != currency.upper():
+                raise ValueError(f"write currency codes in upper case ({currency.upper()})")
+            if amount < 0:
+                raise ValueError(f"{currency} must be >= 0")
+        return value
+
+
+class PolledSourceConfig(SourceConfig):
+    """A polled source's section: how often it runs."""
+
+    interval: Duration = Field(default=timedelta(seconds=60), description="Time between polls.")
+    jitter: Duration | None = Field(
+        default=None, description="Random delay added to each poll; default a tenth of interval."
+    )
+
+    @field_validator("interval")
+    @classmethod
+    def _positive_interval(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be > 0")
+        return value
+
+    @property
+    def jitter_seconds(self) -> float:
+        """Jitter in seconds, defaulting to a tenth of the interval."""
+        jitter = self.jitter if self.jitter is not None else self.interval / 10
+        return jitter.total_seconds()
+
+
+class StreamSourceConfig(SourceConfig):
+    """A stream source's section."""
+
+    stale_after: Duration | None = Field(
+        default=None, description="/health turns 503 when no success was seen for this long."
+    )
+
+
+class NotifierConfig(ComponentConfig):
+    """Base of every notifier section."""

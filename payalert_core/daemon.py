@@ -1,0 +1,187 @@
+"""Wiring: store, notifiers and delivery, sources and scheduling, the HTTP server, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+
+from .config import Config
+from .delivery import DeliveryService, LaneWorker
+from .errors import UserError
+from .health import HealthRecord, health_document
+from .metrics import Metrics
+from .notifier import Notifier
+from .plugins import Plugins
+from .runtime import NotifierRuntimeImpl, SourceRuntimeImpl
+from .scheduling import PollScheduler, StreamSupervisor
+from .server import build_app
+from .source import PolledSource, PushSource, Source, StreamSource
+from .store import Lane, Store
+
+log = logging.getLogger("payalert.daemon")
+
+#: A polled source is unhealthy after this many intervals without a successful poll.
+STALE_INTERVALS = 3
+
+
+class Daemon:
+    """One running payalert: build with a validated config, then ``await run()``."""
+
+    def __init__(self, config: Config, plugins: Plugins) -> None:
+        self.config = config
+        self.plugins = plugins
+        self.store = Store(config.data_dir / "payalert.sqlite3")
+        self.metrics = Metrics()
+        self.delivery = DeliveryService()
+        self.scheduler = PollScheduler(self.metrics)
+        self.streams: list[StreamSupervisor] = []
+        self.notifiers: dict[str, Notifier] = {}
+        self.sources: dict[str, Source] = {}
+        self.source_health: dict[str, HealthRecord] = {}
+        self.notifier_health: dict[str, HealthRecord] = {}
+        self.lanes: list[Lane] = []
+        self.runner: web.AppRunner | None = None
+        self.stop_requested = asyncio.Event()
+        self.port: int | None = None
+
+    async def status(self) -> tuple[int, dict[str, Any]]:
+        """HTTP status and body of /health."""
+        counts = await self.store.delivery_counts()
+        return health_document(self.source_health, self.notifier_health, counts)
+
+    async def metrics_text(self) -> bytes:
+        """Body of /metrics."""
+        return self.metrics.render(await self.store.delivery_counts())
+
+    def build_components(self) -> None:
+        """Instantiate notifiers and sources from the config (no I/O)."""
+        for name, section in self.config.notifiers.items():
+            health = HealthRecord("notifier")
+            runtime = NotifierRuntimeImpl(name, self.store, health, self.status)
+            notifier = self.plugins.notifiers[section.type](name, section, runtime)
+            self.notifiers[name] = notifier
+            self.notifier_health[name] = health
+        for name, section in self.config.sources.items():
+            cls = self.plugins.sources[section.type]
+            stale_after = None
+            if issubclass(cls, PolledSource):
+                stale_after = STALE_INTERVALS * section.interval.total_seconds()  # type: ignore[attr-defined]
+            elif issubclass(cls, StreamSource) and getattr(section, "stale_after", None) is not None:
+                stale_after = section.stale_after.total_seconds()  # type: ignore[attr-defined]
+            kind = (
+                "polled"
+                if issubclass(cls, PolledSource)
+                else "push"
+                if issubclass(cls, PushSource)
+                else "stream"
+            )
+            health = HealthRecord(kind, stale_after)
+            runtime = SourceRuntimeImpl(
+                name,
+                section,
+                self.store,
+                lambda: self.lanes,
+                self.plugins.manager,
+                self.metrics,
+                health,
+                self.delivery.wake,
+            )
+            self.sources[name] = cls(name, section, runtime)
+            self.source_health[name] = health
+
+    async def start(self) -> None:
+        """Open the store, start notifiers and sources, then the server, deliveries and schedules."""
+        await self.store.open()
+        self.build_components()
+        for name, notifier in self.notifiers.items():
+            await notifier.start()
+            for target in notifier.targets():
+                lane = Lane(name, str(target))
+                self.lanes.append(lane)
+                self.delivery.add(
+                    LaneWorker(
+                        lane,
+                        notifier,
+                        self.store,
+                        self.config.settings.delivery,
+                        self.metrics,
+                        self.notifier_health[name],
+                    )
+                )
+        for source in self.sources.values():
+            await source.start()
+        await self._start_server()
+        self.delivery.start()
+        for name, source in self.sources.items():
+            if isinstance(source, PolledSource):
+                self.scheduler.add(source, self.source_health[name])
+            elif isinstance(source, StreamSource):
+                supervisor = StreamSupervisor(source, self.source_health[name])
+                self.streams.append(supervisor)
+                supervisor.start()
+        self.scheduler.start()
+        log.info(
+            "payalert listening on http://%s:%s with %d source(s) and %d notifier(s)",
+            self.config.settings.server.host,
+            self.port,
+            len(self.sources),
+            len(self.notifiers),
+        )
+
+    async def _start_server(self) -> None:
+        server = self.config.settings.server
+        push_sources = [source for source in self.sources.values() if isinstance(source, PushSource)]
+        app = build_app(self.status, self.metrics_text, push_sources, server.max_body_bytes)
+        self.runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=server.shutdown_grace.total_seconds()
+        )
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, server.host, server.port)
+        try:
+            await site.start()
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise UserError(
+                    f"server.port: {server.port} is already in use; choose another port"
+                ) from None
+            raise UserError(
+                f"server: cannot listen on {server.host}:{server.port} ({error.strerror})"
+            ) from None
+        sockets = getattr(site._server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else server.port
+
+    async def stop(self) -> None:
+        """Graceful stop: no new requests, in-flight ingests finish, sends get a bounded time, store closes."""
+        grace = self.config.settings.server.shutdown_grace.total_seconds()
+        log.info("stopping: finishing in-flight requests and sends (up to %.0fs)", grace)
+        if self.runner is not None:
+            await self.runner.cleanup()
+        self.scheduler.shutdown()
+        for supervisor in self.streams:
+            await supervisor.stop()
+        await self.delivery.stop(grace)
+        for component in [*self.sources.values(), *self.notifiers.values()]:
+            try:
+                await component.close()
+            except Exception:
+                log.exception("closing %s failed", component.name)
+        await self.store.close()
+        log.info("stopped")
+
+    async def run(self) -> None:
+        """Start, wait for SIGTERM or SIGINT, stop."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, self.stop_requested.set)
+        try:
+            await self.start()
+            await self.stop_requested.wait()
+        finally:
+            await self.stop()

@@ -1,0 +1,182 @@
+"""Delivery: one worker per notifier target sends pending alerts in order and retries failures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from .backoff import backoff_delay
+from .config import DeliverySettings
+from .errors import PermanentFailure, RetryLater
+from .health import HealthRecord
+from .metrics import Metrics
+from .notifier import Notifier
+from .store import Delivery, Lane, Store
+
+log = logging.getLogger("payalert.delivery")
+
+#: How often an idle worker looks for work it was not woken for (``payalert retry-failed``).
+IDLE_RECHECK_SECONDS = 2.0
+
+
+class LaneWorker:
+    """Sends one lane's deliveries strictly in order: a delivery waiting to be retried holds the others."""
+
+    def __init__(
+        self,
+        lane: Lane,
+        notifier: Notifier,
+        store: Store,
+        settings: DeliverySettings,
+        metrics: Metrics,
+        health: HealthRecord,
+    ) -> None:
+        self.lane = lane
+        self.notifier = notifier
+        self.store = store
+        self.settings = settings
+        self.metrics = metrics
+        self.health = health
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self.sending = False
+
+    def wake(self) -> None:
+        """New work may be waiting."""
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        """Finish the send in flight, then return from :meth:`run`."""
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Deliver until stopped."""
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                batch = await self.store.pending(self.lane)
+            except Exception:
+                log.exception("reading the outbox of %s failed; trying again", self.lane)
+                await self._sleep(IDLE_RECHECK_SECONDS)
+                continue
+            if not batch:
+                await self._sleep(IDLE_RECHECK_SECONDS)
+                continue
+            for delivery in batch:
+                if self._stopping:
+                    return
+                wait = delivery.next_attempt_at - time.time()
+                if wait > 0:
+                    await self._sleep(wait)
+                    break  # re-read: a retry-failed or a wake-up may have changed the order
+                if not await self._attempt(delivery):
+                    break
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
+
+    async def _attempt(self, delivery: Delivery) -> bool:
+        """Send once; True when the lane may move on to the next delivery."""
+        give_up = self.settings.give_up_after
+        if give_up is not None and delivery.first_attempt_at is not None:
+            if time.time() - delivery.first_attempt_at > give_up.total_seconds():
+                await self._fail(
+                    delivery, f"gave up after retrying for {give_up}; last error: {delivery.last_error}"
+                )
+                return True
+        self.sending = True
+        try:
+            await self.notifier.send(delivery.payment, delivery.target)
+        except PermanentFailure as error:
+            await self._fail(delivery, str(error))
+            return True
+        except RetryLater as error:
+            await self._retry(delivery, error.reason, error.retry_after)
+            return False
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # an unexpected error from a notifier is treated as temporary
+            log.warning(
+                "notifier %s raised %s: %s", self.lane.notifier, type(error).__name__, error, exc_info=True
+            )
+            await self._retry(delivery, f"{type(error).__name__}: {error}", None)
+            return False
+        finally:
+            self.sending = False
+        await self.store.mark_sent(delivery.id)
+        self.metrics.deliveries.labels(self.lane.notifier, "sent").inc()
+        self.health.succeeded()
+        return True
+
+    async def _retry(self, delivery: Delivery, reason: str, retry_after: float | None) -> None:
+        delay = backoff_delay(
+            delivery.attempts + 1,
+            self.settings.retry_initial.total_seconds(),
+            self.settings.retry_max.total_seconds(),
+        )
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        log.warning(
+            "delivery %s to %s/%s failed (%s); retry %d in %.1fs",
+            delivery.id,
+            self.lane.notifier,
+            self.lane.target,
+            reason,
+            delivery.attempts + 1,
+            delay,
+        )
+        await self.store.mark_retry(delivery.id, reason, time.time() + delay)
+        self.metrics.deliveries.labels(self.lane.notifier, "retried").inc()
+        self.health.failed(reason)
+
+    async def _fail(self, delivery: Delivery, reason: str) -> None:
+        log.error(
+            "delivery %s of %r to %s/%s failed permanently: %s (kept; `payalert retry-failed` sends it again)",
+            delivery.id,
+            delivery.payment.title,
+            self.lane.notifier,
+            self.lane.target,
+            reason,
+        )
+        await self.store.mark_failed(delivery.id, reason)
+        self.metrics.deliveries.labels(self.lane.notifier, "failed").inc()
+        self.health.failed(reason)
+
+
+class DeliveryService:
+    """All lane workers: started together, woken on new events, stopped with a grace period."""
+
+    def __init__(self) -> None:
+        self.workers: list[LaneWorker] = []
+        self._tasks: list[asyncio.Task] = []
+
+    def add(self, worker: LaneWorker) -> None:
+        """Register a worker (before :meth:`start`)."""
+        self.workers.append(worker)
+
+    def start(self) -> None:
+        """Start every worker."""
+        self._tasks = [
+            asyncio.create_task(worker.run(), name=f"delivery:{worker.lane.notifier}/{worker.lane.target}")
+            for worker in self.workers
+        ]
+
+    def wake(self) -> None:
+        """Tell every worker new deliveries may be waiting."""
+        for worker in self.workers:
+            worker.wake()
+
+    async def stop(self, grace: float) -> None:
+        """Let in-flight sends finish for up to ``grace`` seconds, then cancel."""
+        for worker in self.workers:
+            worker.stop()
+        if not self._tasks:
+            return
+        _, still_running = await asyncio.wait(self._tasks, timeout=grace)
+        for task in still_running:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,98 @@
+"""What each source and notifier reports about itself, and the /health document built from it."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+class HealthRecord:
+    """Last success, last failure and extra fields of one component (implements ComponentHealth)."""
+
+    def __init__(self, kind: str, stale_after: float | None = None) -> None:
+        self.kind = kind
+        self.stale_after = stale_after
+        self.started_at = time.time()
+        self.last_success: float | None = None
+        self.last_failure: float | None = None
+        self.last_error: str | None = None
+        self.connected: bool | None = None
+        self.info: dict[str, Any] = {}
+
+    def succeeded(self) -> None:
+        """Record a success."""
+        self.last_success = time.time()
+
+    def failed(self, error: str) -> None:
+        """Record a failure and its one-line reason."""
+        self.last_failure = time.time()
+        self.last_error = error
+
+    def set(self, **info: Any) -> None:
+        """Merge extra fields into this component's /health entry."""
+        self.info.update(info)
+
+    def set_connected(self, connected: bool) -> None:
+        """Report a long-lived connection as up or down."""
+        self.connected = connected
+        if connected:
+            self.succeeded()
+
+    def problem(self, now: float) -> str | None:
+        """Why this component makes the daemon unhealthy, or None."""
+        if self.connected is False:
+            return "disconnected"
+        if self.stale_after is not None:
+            since = self.last_success if self.last_success is not None else self.started_at
+            if now - since > self.stale_after:
+                return f"no success for {now - since:.0f}s (limit {self.stale_after:.0f}s)"
+        return None
+
+    def document(self, now: float) -> dict[str, Any]:
+        """The JSON object shown in /health."""
+        return {
+            "kind": self.kind,
+            "healthy": self.problem(now) is None,
+            "problem": self.problem(now),
+            "last_success": _iso(self.last_success),
+            "last_failure": _iso(self.last_failure),
+            "last_error": self.last_error,
+            **({"connected": self.connected} if self.connected is not None else {}),
+            **self.info,
+        }
+
+
+def health_document(
+    sources: dict[str, HealthRecord],
+    notifiers: dict[str, HealthRecord],
+    delivery_counts: dict[str, dict[str, int]],
+) -> tuple[int, dict[str, Any]]:
+    """The HTTP status (200 or 503) and body of ``GET /health``."""
+    now = time.time()
+    unhealthy = [name for name, record in sources.items() if record.problem(now)]
+    notifier_docs = {}
+    for name, record in notifiers.items():
+        counts = delivery_counts.get(name, {})
+        notifier_docs[name] = {
+            **record.document(now),
+            "pending": counts.get("pending", 0),
+            "failed": counts.get("failed", 0),
+        }
+    body = {
+        "status": "degraded" if unhealthy else "ok",
+        "unhealthy": unhealthy,
+        "sources": {name: record.document(now) for name, record in sources.items()},
+        "notifiers": notifier_docs,
+        "deliveries": {
+            "pending": sum(counts.get("pending", 0) for counts in delivery_counts.values()),
+            "failed": sum(counts.get("failed", 0) for counts in delivery_counts.values()),
+        },
+    }
+    return (503 if unhealthy else 200), body

@@ -1,0 +1,63 @@
+"""Base class for notifiers: where alerts go."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
+
+from .configtypes import NotifierConfig
+from .model import Payment
+from .source import ComponentHealth
+
+
+class NotifierRuntime(Protocol):
+    """The core's side of a notifier: state, reporting and a read-only view of the daemon."""
+
+    health: ComponentHealth
+
+    async def load_state(self, key: str) -> Any:
+        """A JSON value this notifier saved earlier under ``key``, or None."""
+
+    async def save_state(self, key: str, value: Any) -> None:
+        """Durably save a JSON value (e.g. a migrated chat id)."""
+
+    async def status(self) -> dict[str, Any]:
+        """The same document ``GET /health`` returns."""
+
+    async def recent_payments(self, limit: int) -> list[Payment]:
+        """The newest stored payments, newest first."""
+
+
+class Notifier:
+    """Sends alerts somewhere. The core runs one ordered delivery lane per target."""
+
+    #: The ``type:`` users write in ``config.yaml``.
+    type_name: ClassVar[str]
+    #: The pydantic model of this notifier's config section.
+    Config: ClassVar[type[NotifierConfig]] = NotifierConfig
+
+    def __init__(self, name: str, config: NotifierConfig, runtime: NotifierRuntime) -> None:
+        self.name = name
+        self.config = config
+        self.runtime = runtime
+        self.log = logging.getLogger(f"payalert.notifier.{name}")
+
+    def targets(self) -> Sequence[str]:
+        """Independent destinations (e.g. chat ids); each gets its own delivery row and lane."""
+        return ("default",)
+
+    async def start(self) -> None:
+        """Called once before the first send; raise StartupError to refuse."""
+
+    async def send(self, payment: Payment, target: str) -> None:
+        """Deliver one alert to one target.
+
+        Return on success. Raise :class:`~payalert_core.RetryLater` for a temporary failure
+        (optionally with ``retry_after``) and :class:`~payalert_core.PermanentFailure` when retrying
+        cannot help. Any other exception is treated as temporary.
+        """
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Called once at shutdown, after the last send."""

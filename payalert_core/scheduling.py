@@ -1,0 +1,141 @@
+"""Running sources: polled ones through APScheduler, streams as restartable tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from .backoff import backoff_delay
+from .configtypes import PolledSourceConfig
+from .errors import RetryLater
+from .health import HealthRecord
+from .metrics import Metrics
+from .source import PolledSource, StreamSource
+
+log = logging.getLogger("payalert.scheduler")
+
+#: The longest wait between attempts of a failing poll or stream, unless its interval is longer.
+MAX_BACKOFF_SECONDS = 300.0
+#: A stream that ran this long before failing starts its backoff afresh.
+STREAM_HEALTHY_RUN_SECONDS = 60.0
+
+
+class PollScheduler:
+    """Drives every polled source: first run at start-up, then every interval (with jitter).
+
+    APScheduler's ``max_instances=1`` keeps two runs of one source from overlapping; a failed run
+    moves that source's next run to a backoff delay without touching the others.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.metrics = metrics
+        self._failures: dict[str, int] = {}
+
+    def add(self, source: PolledSource, health: HealthRecord) -> None:
+        """Schedule ``source``; its first run is immediate."""
+        config = source.config
+        assert isinstance(config, PolledSourceConfig)
+        self.scheduler.add_job(
+            self._run,
+            "interval",
+            args=(source, health),
+            id=source.name,
+            seconds=config.interval.total_seconds(),
+            jitter=config.jitter_seconds or None,
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+
+    def start(self) -> None:
+        """Start the scheduler in the running event loop."""
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop scheduling new runs (a run in progress is cancelled by the daemon's shutdown)."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def _run(self, source: PolledSource, health: HealthRecord) -> None:
+        started = time.monotonic()
+        try:
+            await source.poll()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self._after_failure(source, health, error)
+        else:
+            self._failures[source.name] = 0
+            health.succeeded()
+            self.metrics.polls.labels(source.name, "ok").inc()
+        finally:
+            self.metrics.poll_duration.labels(source.name).observe(time.monotonic() - started)
+
+    def _after_failure(self, source: PolledSource, health: HealthRecord, error: Exception) -> None:
+        failures = self._failures.get(source.name, 0) + 1
+        self._failures[source.name] = failures
+        interval = source.config.interval.total_seconds()  # type: ignore[attr-defined]
+        delay = backoff_delay(failures, min(interval, 5.0), max(interval, MAX_BACKOFF_SECONDS))
+        retry_after = error.retry_after if isinstance(error, RetryLater) else None
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        reason = error.reason if isinstance(error, RetryLater) else f"{type(error).__name__}: {error}"
+        health.failed(reason)
+        self.metrics.polls.labels(source.name, "failed").inc()
+        log.warning(
+            "source %s: poll failed (%s); next try in %.1fs",
+            source.name,
+            reason,
+            delay,
+            exc_info=not isinstance(error, RetryLater) and log.isEnabledFor(logging.DEBUG),
+        )
+        job = self.scheduler.get_job(source.name)
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=delay))
+
+
+class StreamSupervisor:
+    """Runs a stream source's ``run()`` forever, restarting it with backoff when it fails or returns."""
+
+    def __init__(self, source: StreamSource, health: HealthRecord) -> None:
+        self.source = source
+        self.health = health
+        self.task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        """Start supervising."""
+        self.task = asyncio.create_task(self._supervise(), name=f"stream:{self.source.name}")
+
+    async def stop(self) -> None:
+        """Cancel the stream and wait for it."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def _supervise(self) -> None:
+        failures = 0
+        while True:
+            started = time.monotonic()
+            try:
+                await self.source.run()
+                reason = "run() returned"
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                reason = f"{type(error).__name__}: {error}"
+            if time.monotonic() - started > STREAM_HEALTHY_RUN_SECONDS:
+                failures = 0
+            failures += 1
+            delay = backoff_delay(failures, 1.0, 60.0)
+            self.health.set_connected(False)
+            self.health.failed(reason)
+            log.warning("source %s stopped (%s); restarting in %.1fs", self.source.name, reason, delay)
+            await asyncio.sleep(delay)

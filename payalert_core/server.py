@@ -1,0 +1,52 @@
+"""The aiohttp application: /health, /metrics and each push source's routes under /hooks/<name>/."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from .source import PushSource
+
+log = logging.getLogger("payalert.server")
+
+StatusProvider = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
+MetricsProvider = Callable[[], Awaitable[bytes]]
+
+
+@web.middleware
+async def _unavailable_when_store_fails(request: web.Request, handler: Callable) -> web.StreamResponse:
+    """A webhook whose event could not be stored gets 503, so the sender delivers it again later."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception(
+            "request %s %s failed; answering 503 so the sender retries", request.method, request.path
+        )
+        return web.json_response({"error": "temporarily unable to store this request"}, status=503)
+
+
+def build_app(
+    status: StatusProvider, metrics: MetricsProvider, push_sources: list[PushSource], max_body_bytes: int
+) -> web.Application:
+    """The root application with every push source mounted."""
+    app = web.Application(client_max_size=max_body_bytes, middlewares=[_unavailable_when_store_fails])
+
+    async def health(_: web.Request) -> web.Response:
+        code, body = await status()
+        return web.json_response(body, status=code)
+
+    async def prometheus(_: web.Request) -> web.Response:
+        return web.Response(body=await metrics(), content_type="text/plain", charset="utf-8")
+
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", prometheus)
+    for source in push_sources:
+        sub_app = web.Application(client_max_size=max_body_bytes, middlewares=[_unavailable_when_store_fails])
+        source.add_routes(sub_app)
+        app.add_subapp(f"/hooks/{source.name}/", sub_app)
+    return app

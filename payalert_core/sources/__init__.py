@@ -1,0 +1,1 @@
+"""Built-in sources, registered through the same hook as third-party ones."""

@@ -1,0 +1,382 @@
+"""The durable store: events, deliveries (an outbox per notifier target) and source state, in SQLite.
+
+One thread owns the connection. Writes from many coroutines are queued and committed together
+(group commit): one transaction and one fsync for everything that arrived meanwhile, each write in
+its own savepoint so one failing write never takes the others down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import UserError
+from .model import Payment
+
+T = TypeVar("T")
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payment TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (source, external_id)
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        event_id INTEGER NOT NULL REFERENCES events (id),
+        notifier TEXT NOT NULL,
+        target TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        first_attempt_at REAL,
+        last_error TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_by_lane ON deliveries (notifier, target, status, id);
+    CREATE TABLE state (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (owner, key)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One notifier target: deliveries to it are sent one at a time, in order."""
+
+    notifier: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A row of the outbox, with the payment it carries."""
+
+    id: int
+    event_id: int
+    notifier: str
+    target: str
+    status: str
+    attempts: int
+    next_attempt_at: float
+    first_attempt_at: float | None
+    last_error: str | None
+    payment: Payment
+
+
+@dataclass(frozen=True)
+class StoredIngest:
+    """What one ingest wrote: new event ids and the number of duplicates dropped."""
+
+    new_event_ids: list[int]
+    duplicates: int
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store")
+        self._connection: sqlite3.Connection | None = None
+        self._queue: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
+        self._wakeup: asyncio.Event | None = None
+        self._writer: asyncio.Task | None = None
+        self.commits = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Create or migrate the database; raise UserError when it cannot be used."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
+        self._wakeup = asyncio.Event()
+        self._writer = asyncio.create_task(self._write_loop(), name="payalert-store-writer")
+
+    def _open_sync(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=5000")
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except (OSError, sqlite3.Error) as error:
+            raise UserError(
+                f"data_dir: cannot use the database at {self.path} ({error}); "
+                "point data_dir at a writable folder"
+            ) from None
+        if version > SCHEMA_VERSION:
+            connection.close()
+            raise UserError(
+                f"the database at {self.path} has schema version {version}, newer than this payalert "
+                f"understands ({SCHEMA_VERSION}); upgrade payalert or point data_dir elsewhere"
+            )
+        try:
+            for number in range(version, SCHEMA_VERSION):
+                connection.executescript(
+                    f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version={number + 1}; COMMIT;"
+                )
+            # Probe that a write really works (read-only file systems pass connect()).
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            connection.close()
+            raise UserError(
+                f"data_dir: cannot write the database at {self.path} ({error}); "
+                "point data_dir at a writable folder"
+            ) from None
+        self._connection = connection
+
+    async def close(self) -> None:
+        """Commit what is queued, then close the connection."""
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
+            if self._queue:
+                await self._flush()
+        if self._connection is not None:
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._connection.close)
+            self._connection = None
+        self._executor.shutdown(wait=True)
+
+    # -- the group-commit writer ------------------------------------------------------------------
+    async def write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``operation`` inside the next group transaction; return its result once committed."""
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._queue.append((operation, future))
+        assert self._wakeup is not None, "store is not open"
+        self._wakeup.set()
+        return await future
+
+    async def _write_loop(self) -> None:
+        assert self._wakeup is not None
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            if self._queue:
+                await self._flush()
+
+    async def _flush(self) -> None:
+        batch, self._queue = self._queue, []
+        loop = asyncio.get_running_loop()
+        try:
+            outcomes = await loop.run_in_executor(self._executor, self._commit_batch, [op for op, _ in batch])
+        except Exception as error:  # the commit itself failed: nobody's write is durable
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        self.commits += 1
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _commit_batch(self, operations: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+        connection = self._require_connection()
+        outcomes: list[tuple[bool, Any]] = []
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for operation in operations:
+                connection.execute("SAVEPOINT op")
+                try:
+                    outcomes.append((True, operation(connection)))
+                    connection.execute("RELEASE op")
+                except Exception as error:
+                    connection.execute("ROLLBACK TO op")
+                    connection.execute("RELEASE op")
+                    outcomes.append((False, error))
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return outcomes
+
+    async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read-only ``query`` on the store's thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: query(self._require_connection()))
+
+    def _require_connection(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise RuntimeError("store is closed")
+        return self._connection
+
+    # -- writes -----------------------------------------------------------------------------------
+    async def ingest(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> StoredIngest:
+        """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
+        now = time.time()
+        created = _now_iso()
+
+        def operation(connection: sqlite3.Connection) -> StoredIngest:
+            new_ids: list[int] = []
+            duplicates = 0
+            for payment in payments:
+                cursor = connection.execute(
+                    "INSERT INTO events (source, external_id, kind, payment, created_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source, external_id) DO NOTHING",
+                    (payment.source, payment.external_id, payment.kind, payment.to_json(), created),
+                )
+                if cursor.rowcount == 0:
+                    duplicates += 1
+                    continue
+                event_id = cursor.lastrowid
+                new_ids.append(event_id)
+                connection.executemany(
+                    "INSERT INTO deliveries (event_id, notifier, target, status, next_attempt_at, updated_at)"
+                    " VALUES (?, ?, ?, 'pending', ?, ?)",
+                    [(event_id, lane.notifier, lane.target, now, created) for lane in lanes],
+                )
+            for (owner, key), value in state.items():
+                _save_state(connection, owner, key, value)
+            return StoredIngest(new_ids, duplicates)
+
+        return await self.write(operation)
+
+    async def save_state(self, owner: str, key: str, value: Any) -> None:
+        """Durably save one JSON value."""
+        await self.write(lambda connection: _save_state(connection, owner, key, value))
+
+    async def mark_sent(self, delivery_id: int) -> None:
+        """Record a successful send."""
+        await self._update(delivery_id, "sent", None, None)
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Record a permanent failure (kept for ``retry-failed``)."""
+        await self._update(delivery_id, "failed", error, None)
+
+    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: float) -> None:
+        """Record a temporary failure and when to try again."""
+        await self._update(delivery_id, "pending", error, next_attempt_at)
+
+    async def _update(self, delivery_id: int, status: str, error: str | None, next_at: float | None) -> None:
+        now = time.time()
+
+        def operation(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?,"
+                " next_attempt_at = COALESCE(?, next_attempt_at), first_attempt_at = COALESCE(first_attempt_at, ?),"
+                " updated_at = ? WHERE id = ?",
+                (status, error, next_at, now, _now_iso(), delivery_id),
+            )
+
+        await self.write(operation)
+
+    async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
+        """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
+        now = time.time()
+
+        def operation(connection: sqlite3.Connection) -> int:
+            sql = "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, first_attempt_at = NULL"
+            sql += ", updated_at = ? WHERE status = 'failed'"
+            parameters: list[Any] = [now, _now_iso()]
+            if ids is not None:
+                sql += f" AND id IN ({','.join('?' * len(ids))})"
+                parameters += list(ids)
+            return connection.execute(sql, parameters).rowcount
+
+        return await self.write(operation)
+
+    # -- reads ------------------------------------------------------------------------------------
+    async def load_state(self, owner: str, key: str) -> Any:
+        """A JSON value saved earlier, or None."""
+
+        def query(connection: sqlite3.Connection) -> Any:
+            row = connection.execute(
+                "SELECT value FROM state WHERE owner = ? AND key = ?", (owner, key)
+            ).fetchone()
+            return None if row is None else json.loads(row[0])
+
+        return await self.read(query)
+
+    async def pending(self, lane: Lane, limit: int = 50) -> list[Delivery]:
+        """The oldest pending deliveries of one lane, in order."""
+        return await self.read(
+            lambda connection: _deliveries(
+                connection,
+                "d.notifier = ? AND d.target = ? AND d.status = 'pending' ORDER BY d.id LIMIT ?",
+                (lane.notifier, lane.target, limit),
+            )
+        )
+
+    async def deliveries(self, statuses: Sequence[str], limit: int = 1000) -> list[Delivery]:
+        """Deliveries in the given statuses, oldest first."""
+        marks = ",".join("?" * len(statuses))
+        return await self.read(
+            lambda connection: _deliveries(
+                connection, f"d.status IN ({marks}) ORDER BY d.id LIMIT ?", (*statuses, limit)
+            )
+        )
+
+    async def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """``{notifier: {"pending": n, "failed": n}}``."""
+
+        def query(connection: sqlite3.Connection) -> dict[str, dict[str, int]]:
+            counts: dict[str, dict[str, int]] = {}
+            rows = connection.execute(
+                "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY notifier, status"
+            )
+            for notifier, status, count in rows:
+                counts.setdefault(notifier, {"pending": 0, "failed": 0})[status] = count
+            return counts
+
+        return await self.read(query)
+
+    async def recent_payments(self, limit: int) -> list[Payment]:
+        """The newest stored payments, newest first."""
+
+        def query(connection: sqlite3.Connection) -> list[Payment]:
+            rows = connection.execute("SELECT payment FROM events ORDER BY id DESC LIMIT ?", (limit,))
+            return [Payment.from_json(row[0]) for row in rows]
+
+        return await self.read(query)
+
+
+def _save_state(connection: sqlite3.Connection, owner: str, key: str, value: Any) -> None:
+    connection.execute(
+        "INSERT INTO state (owner, key, value, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (owner, key, json.dumps(value), _now_iso()),
+    )
+
+
+def _deliveries(connection: sqlite3.Connection, where: str, parameters: tuple) -> list[Delivery]:
+    rows = connection.execute(
+        "SELECT d.id, d.event_id, d.notifier, d.target, d.status, d.attempts, d.next_attempt_at,"
+        " d.first_attempt_at, d.last_error, e.payment FROM deliveries d JOIN events e ON e.id = d.event_id"
+        f" WHERE {where}",
+        parameters,
+    )
+    return [Delivery(*row[:9], payment=Payment.from_json(row[9])) for row in rows]

@@ -1,0 +1,55 @@
+"""The commented config that ``payalert init`` writes."""
+
+CONFIG_TEMPLATE = """\
+# payalert configuration. Reference: docs/configuration.md
+# ${VAR} and ${VAR:-default} are read from the environment and from .env beside this file.
+# Check it with `payalert check-config`; run with `payalert run`.
+
+data_dir: ./data          # the SQLite store (events, deliveries, cursors)
+log_level: INFO
+
+server:
+  host: 127.0.0.1         # 0.0.0.0 to accept webhooks from other machines (put TLS in front)
+  port: 8080
+  max_body_bytes: 1048576
+
+delivery:
+  retry_initial: 2s
+  retry_max: 5m
+  # give_up_after: 2d     # default: retry until it succeeds or fails permanently
+
+sources:
+  # Any script can post signed JSON payments here: POST /hooks/my-shop/
+  my-shop:
+    type: webhook
+    secret: ${PAYALERT_WEBHOOK_SECRET}
+
+  # GitHub Sponsors (pip install payalert-github): POST /hooks/sponsors/
+  # sponsors:
+  #   type: github
+  #   secret: ${PAYALERT_WEBHOOK_SECRET}
+
+  # Binance deposits, P2P and Pay (pip install payalert-binance)
+  # binance:
+  #   type: binance
+  #   api_key: ${BINANCE_API_KEY}
+  #   api_secret: ${BINANCE_API_SECRET}
+  #   interval: 1m
+
+  # Bank and UPI alert emails (pip install payalert-imap)
+  # bank:
+  #   type: imap
+  #   host: imap.gmail.com
+  #   username: you@gmail.com
+  #   password: ${IMAP_PASSWORD}
+
+notifiers:
+  console:
+    type: console
+    timezone: UTC
+
+  # telegram:
+  #   type: telegram
+  #   token: ${TELEGRAM_BOT_TOKEN}
+  #   chats: [123456789]
+"""

@@ -1,0 +1,55 @@
+"""Pytest fixtures and helpers for testing payalert and its plugins against a real daemon.
+
+Registered as a pytest plugin (``pytest11`` entry point), so plugin authors get the fixtures by
+installing ``payalert-core``: ``payalert_daemon`` (start ``payalert run`` on a free loopback port
+with a temporary data dir and a recording notifier), ``corpus_dir`` and ``free_port``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .daemon import DaemonFactory, DaemonProcess, free_port
+from .recorder import RecordedAlert
+
+__all__ = ["DaemonFactory", "DaemonProcess", "RecordedAlert", "corpus_path", "free_port"]
+
+CORPUS_ENV = "PAYALERT_CORPUS"
+REQUIRE_CORPUS_ENV = "PAYALERT_REQUIRE_CORPUS"
+
+
+def corpus_path(*parts: str) -> Path:
+    """A path in the shared real-world corpus (``$PAYALERT_CORPUS`` or ``../shared/corpus``).
+
+    Skips the calling test when the corpus is absent, or fails it when
+    ``PAYALERT_REQUIRE_CORPUS=1`` (as in CI): a missing corpus is never a silent pass.
+    """
+    root = os.environ.get(CORPUS_ENV)
+    candidates = [Path(root)] if root else []
+    here = Path(__file__).resolve()
+    candidates += [parent / "shared" / "corpus" for parent in here.parents]
+    candidates += [Path.cwd().parent / "shared" / "corpus"]
+    for candidate in candidates:
+        if (candidate / "README.md").is_file():
+            return candidate.joinpath(*parts)
+    message = f"the real-world corpus was not found (set {CORPUS_ENV} or clone beside ../shared/corpus)"
+    if os.environ.get(REQUIRE_CORPUS_ENV) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    """The shared corpus folder (skip or fail as :func:`corpus_path` says)."""
+    return corpus_path()
+
+
+@pytest.fixture
+def payalert_daemon(tmp_path: Path) -> DaemonFactory:
+    """A factory starting real ``payalert run`` subprocesses; all are killed at teardown."""
+    factory = DaemonFactory(tmp_path)
+    yield factory
+    factory.stop_all()

@@ -1,0 +1,238 @@
+"""Start and drive a real ``payalert run`` subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .recorder import RecordedAlert, read_recorded
+
+RECORDER_PLUGIN = "payalert_core.testing.recorder"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP answer from the daemon."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+class DaemonProcess:
+    """One ``payalert run`` subprocess with its config, data dir, log and recorder file."""
+
+    def __init__(self, workdir: Path, config: dict[str, Any], env: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.config = config
+        self.env = env
+        self.port: int = config["server"]["port"]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config_path = workdir / "config.yaml"
+        self.data_dir = Path(config["data_dir"])
+        self.log_path = workdir / "daemon.log"
+        self.record_path = workdir / "recorded.jsonl"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+    # -- process ---------------------------------------------------------------------------
+    def start(self, wait_healthy: bool = True, timeout: float = 20) -> DaemonProcess:
+        """Start the process; by default wait until ``/health`` answers."""
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "payalert_core", "run", "--config", str(self.config_path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=self.workdir,
+        )
+        log.close()
+        if wait_healthy:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        """Wait until the HTTP server answers ``/health`` (with any status)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"payalert exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                self.request("GET", "/health", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"payalert did not answer /health within {timeout}s:\n{self.output()}")
+
+    def stop(self, timeout: float = 15) -> int | None:
+        """SIGTERM and wait; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self, wait_healthy: bool = True) -> DaemonProcess:
+        """Stop (gracefully if still running) and start again on the same port and data."""
+        self.stop()
+        return self.start(wait_healthy=wait_healthy)
+
+    def output(self) -> str:
+        """Everything the process wrote to stdout and stderr so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def cli(
+        self, *args: str, input: str | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``payalert ARGS`` against this daemon's config."""
+        return subprocess.run(
+            [sys.executable, "-m", "payalert_core", *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            env={**self.env, "PAYALERT_CONFIG": str(self.config_path)},
+            cwd=self.workdir,
+            timeout=timeout,
+        )
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        timeout: float = 10,
+    ) -> Response:
+        """One HTTP request to the daemon over a fresh connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            answer = connection.getresponse()
+            return Response(answer.status, dict(answer.getheaders()), answer.read())
+        finally:
+            connection.close()
+
+    def post(self, path: str, body: bytes, headers: dict[str, str] | None = None) -> Response:
+        """POST ``body`` to ``path`` (e.g. ``/hooks/my-source/``)."""
+        return self.request("POST", path, body, headers)
+
+    def health(self) -> Response:
+        """``GET /health``."""
+        return self.request("GET", "/health")
+
+    def metrics(self) -> str:
+        """``GET /metrics`` as text."""
+        return self.request("GET", "/metrics").body.decode()
+
+    # -- alerts ----------------------------------------------------------------------------
+    def alerts(self) -> list[RecordedAlert]:
+        """What the recording notifier has received so far."""
+        return read_recorded(self.record_path)
+
+    def wait_for_alerts(self, count: int, timeout: float = 15) -> list[RecordedAlert]:
+        """Wait until at least ``count`` alerts were recorded; return all of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            alerts = self.alerts()
+            if len(alerts) >= count:
+                return alerts
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{len(alerts)} of {count} alerts after {timeout}s:\n{self.output()[-4000:]}"
+                )
+            time.sleep(0.05)
+
+    def wait_for(self, predicate: Any, timeout: float = 15, interval: float = 0.05) -> Any:
+        """Poll ``predicate()`` until it returns something truthy; return that."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met within {timeout}s:\n{self.output()[-4000:]}")
+            time.sleep(interval)
+
+
+class DaemonFactory:
+    """Builds a config around the sources you give, plus a ``recorder`` notifier, and starts it."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.started: list[DaemonProcess] = []
+
+    def start(
+        self,
+        sources: dict[str, Any] | None = None,
+        notifiers: dict[str, Any] | None = None,
+        recorder: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+        extra_plugins: tuple[str, ...] = (),
+        wait_healthy: bool = True,
+    ) -> DaemonProcess:
+        """Write ``config.yaml`` and start ``payalert run``.
+
+        ``recorder`` holds extra options of the recording notifier (``delay``, ``fail_first``…);
+        pass ``notifiers`` to add others. ``settings`` are merged into the top level of the config.
+        """
+        workdir = self.tmp_path / f"daemon{len(self.started)}"
+        workdir.mkdir(parents=True)
+        config: dict[str, Any] = {
+            "server": {"host": "127.0.0.1", "port": free_port()},
+            "data_dir": str(workdir / "data"),
+            "log_level": "INFO",
+            "sources": sources or {},
+            "notifiers": {
+                "recorder": {"type": "recorder", "path": str(workdir / "recorded.jsonl"), **(recorder or {})}
+            },
+        }
+        config["notifiers"].update(notifiers or {})
+        for key, value in (settings or {}).items():
+            if isinstance(value, dict) and isinstance(config.get(key), dict):
+                config[key] = {**config[key], **value}
+            else:
+                config[key] = value
+        plugins = ",".join((RECORDER_PLUGIN, *extra_plugins))
+        full_env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": plugins, "PYTHONUNBUFFERED": "1", **(env or {})}
+        daemon = DaemonProcess(workdir, config, full_env)
+        self.started.append(daemon)
+        return daemon.start(wait_healthy=wait_healthy)
+
+    def stop_all(self) -> None:
+        """Kill every daemon this factory started."""
+        for daemon in self.started:
+            daemon.kill()
