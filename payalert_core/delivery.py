@@ -82,12 +82,12 @@ class LaneWorker:
     async def _attempt(self, delivery: Delivery) -> bool:
         """Send once; True when the lane may move on to the next delivery."""
         give_up = self.settings.give_up_after
-        if give_up is not None and delivery.first_attempt_at is not None:
-            if time.time() - delivery.first_attempt_at > give_up.total_seconds():
-                await self._fail(
-                    delivery, f"gave up after retrying for {give_up}; last error: {delivery.last_error}"
-                )
-                return True
+        first = delivery.first_attempt_at
+        if give_up is not None and first is not None and time.time() - first > give_up.total_seconds():
+            await self._fail(
+                delivery, f"gave up after retrying for {give_up}; last error: {delivery.last_error}"
+            )
+            return True
         self.sending = True
         try:
             await self.notifier.send(delivery.payment, delivery.target)

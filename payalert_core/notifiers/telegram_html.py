@@ -104,10 +104,9 @@ def check_markup(html: str) -> None:
 
 def split_html(html: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Cut ``html`` into valid chunks of at most ``limit`` UTF-16 units, preferring line breaks."""
-    if utf16_len(html) <= limit:
-        check_markup(html)
-        return [html] if html.strip() else []
     tokens = tokenize(html)
+    if utf16_len(html) <= limit:
+        return [html.strip()] if _visible(tokens) else []
     chunks: list[str] = []
     start = 0
     reopened: list[Token] = []
@@ -168,5 +167,9 @@ def _size(tokens: list[Token], start: int, end: int, reopened: list[Token]) -> i
     return sum(token.size for token in reopened) + sum(token.size for token in tokens[start:end])
 
 
+def _visible(tokens: list[Token]) -> bool:
+    return any(token.kind == "text" and not token.raw.isspace() for token in tokens)
+
+
 def _has_text(chunk: str) -> bool:
-    return any(token.kind == "text" and not token.raw.isspace() for token in tokenize(chunk))
+    return _visible(tokenize(chunk))
