@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pluggy
 
+from .clicontext import CliContext, config_option
 from .configtypes import (
     Duration,
     NotifierConfig,
@@ -33,6 +34,7 @@ from .source import (
 hookimpl = pluggy.HookimplMarker("payalert")
 
 __all__ = [
+    "CliContext",
     "ComponentHealth",
     "ConfigError",
     "Direction",
@@ -56,6 +58,7 @@ __all__ = [
     "StreamSource",
     "StreamSourceConfig",
     "UserError",
+    "config_option",
     "format_amount",
     "hookimpl",
     "parse_duration",

@@ -13,34 +13,14 @@ from typing import Any
 import click
 
 from . import templates
-from .config import Config, default_config_path, load_config
+from .clicontext import CliContext, config_option
+from .config import Config, default_config_path
 from .daemon import Daemon
 from .errors import UserError
 from .logs import configure_logging
 from .model import Direction, Payment
-from .plugins import Plugins, get_plugin_manager
+from .plugins import get_plugin_manager
 from .store import Store
-
-
-class CliContext:
-    """The click context object every sub-command gets (plugins' too, via ``click.pass_obj``).
-
-    ``config_path`` is where the config lives; ``config`` loads and validates it on first use;
-    ``plugins`` holds the loaded plugin manager and registered classes.
-    """
-
-    def __init__(self, config_path: Path, plugins: Plugins) -> None:
-        self.config_path = config_path
-        self.plugins = plugins
-        self._config: Config | None = None
-
-    @property
-    def config(self) -> Config:
-        """The validated config (raises ConfigError)."""
-        if self._config is None:
-            self._config = load_config(self.config_path, self.plugins)
-        return self._config
-
 
 pass_state = click.pass_obj
 
@@ -62,6 +42,7 @@ def cli(context: click.Context, config_path: Path | None) -> None:
 
 
 @cli.command()
+@config_option
 @click.option("--force", is_flag=True, help="Overwrite an existing config.yaml.")
 @pass_state
 def init(state: CliContext, force: bool) -> None:
@@ -82,6 +63,7 @@ def init(state: CliContext, force: bool) -> None:
 
 
 @cli.command()
+@config_option
 @pass_state
 def run(state: CliContext) -> None:
     """Run the daemon until SIGTERM or Ctrl-C."""
@@ -91,6 +73,7 @@ def run(state: CliContext) -> None:
 
 
 @cli.command("check-config")
+@config_option
 @pass_state
 def check_config(state: CliContext) -> None:
     """Validate the config and list what it sets up (secrets are never shown)."""
@@ -106,6 +89,7 @@ def check_config(state: CliContext) -> None:
 
 
 @cli.command()
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def plugins(state: CliContext, as_json: bool) -> None:
@@ -130,6 +114,7 @@ def plugins(state: CliContext, as_json: bool) -> None:
 
 
 @cli.command("test-notify")
+@config_option
 @pass_state
 def test_notify(state: CliContext) -> None:
     """Send one test alert through every configured notifier, directly (the daemon need not run)."""
@@ -188,6 +173,7 @@ async def _send_test_alerts(state: CliContext) -> int:
 
 
 @cli.command()
+@config_option
 @click.option("--status", "status", type=click.Choice(["pending", "failed", "all"]), default="all")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
@@ -227,6 +213,7 @@ def deliveries(state: CliContext, status: str, as_json: bool) -> None:
 
 
 @cli.command("retry-failed")
+@config_option
 @click.argument("ids", nargs=-1, type=int)
 @pass_state
 def retry_failed(state: CliContext, ids: tuple[int, ...]) -> None:

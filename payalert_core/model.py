@@ -119,7 +119,8 @@ class Payment:
 
 def format_amount(amount: Decimal, currency: str) -> str:
     """Human form of an amount: thousands separated, trailing zeros of crypto trimmed."""
-    if amount == amount.to_integral_value() or amount.as_tuple().exponent == -2:
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
         text = f"{amount:,.2f}"
     else:
         text = f"{amount.normalize():,f}"

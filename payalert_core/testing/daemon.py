@@ -18,7 +18,7 @@ import yaml
 
 from .recorder import RecordedAlert, read_recorded
 
-RECORDER_PLUGIN = "payalert_core.testing.recorder"
+TEST_PLUGINS = ("payalert_core.testing.recorder", "payalert_core.testing.feeds")
 
 
 def free_port() -> int:
@@ -226,7 +226,7 @@ class DaemonFactory:
                 config[key] = {**config[key], **value}
             else:
                 config[key] = value
-        plugins = ",".join((RECORDER_PLUGIN, *extra_plugins))
+        plugins = ",".join((*TEST_PLUGINS, *extra_plugins))
         full_env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": plugins, "PYTHONUNBUFFERED": "1", **(env or {})}
         daemon = DaemonProcess(workdir, config, full_env)
         self.started.append(daemon)

@@ -1,0 +1,22 @@
+"""Small builders shared by the core's tests."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from payalert_core import Direction, Payment
+
+
+def payment(
+    external_id: str, amount: str = "10.00", source: str = "shop", kind: str = "test.payment"
+) -> Payment:
+    """A payment with sensible defaults."""
+    return Payment(
+        source=source,
+        kind=kind,
+        external_id=external_id,
+        amount=Decimal(amount),
+        currency="INR",
+        direction=Direction.IN,
+        occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
+        title=f"Payment {external_id}",
+    )

@@ -1,0 +1,119 @@
+import pytest
+
+from payalert_core import ConfigError
+from payalert_core.config import load_config
+from payalert_core.plugins import get_plugin_manager
+
+
+@pytest.fixture(scope="module")
+def plugins():
+    return get_plugin_manager()
+
+
+def write(tmp_path, text, env_file=None):
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    if env_file is not None:
+        (tmp_path / ".env").write_text(env_file)
+    return path
+
+
+def problems(tmp_path, plugins, text, **kwargs):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text, **kwargs), plugins)
+    return dict(caught.value.problems)
+
+
+MINIMAL = """
+sources:
+  shop:
+    type: webhook
+    secret: {secret}
+notifiers:
+  out:
+    type: console
+"""
+
+
+def test_minimal_config_loads_with_defaults(tmp_path, plugins):
+    config = load_config(write(tmp_path, MINIMAL.format(secret="s3cret-value")), plugins)
+    assert config.settings.server.port == 8080
+    assert config.sources["shop"].secret.get_secret_value() == "s3cret-value"
+    assert config.data_dir == (tmp_path / "data").resolve()
+    assert "s3cret-value" in config.secrets
+    assert "s3cret-value" not in repr(config.sources["shop"])
+
+
+def test_environment_and_dotenv_interpolation(tmp_path, plugins, monkeypatch):
+    monkeypatch.setenv("FROM_ENV", "env-wins")
+    text = MINIMAL.format(secret="${FROM_DOTENV}") + "log_level: ${LEVEL:-WARNING}\ndata_dir: ${FROM_ENV}\n"
+    config = load_config(
+        write(tmp_path, text, env_file="FROM_DOTENV=dotenv-secret\nFROM_ENV=dotenv-loses\n"), plugins
+    )
+    assert config.sources["shop"].secret.get_secret_value() == "dotenv-secret"
+    assert config.settings.log_level == "WARNING"
+    assert config.settings.data_dir == "env-wins"
+
+
+def test_missing_variable_names_the_key(tmp_path, plugins, monkeypatch):
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    found = problems(tmp_path, plugins, MINIMAL.format(secret="${NOT_SET_ANYWHERE}"))
+    assert "NOT_SET_ANYWHERE is not set" in found["sources.shop.secret"]
+
+
+def test_every_problem_is_reported_together(tmp_path, plugins):
+    text = """
+server:
+  port: eighty
+  colour: blue
+sources:
+  shop:
+    type: webhook
+  poller:
+    type: nosuchthing
+  "bad name!":
+    type: webhook
+notifiers:
+  out:
+    type: console
+    timezone: Mars/Olympus
+"""
+    found = problems(tmp_path, plugins, text)
+    assert "integer" in found["server.port"]
+    assert "unknown key" in found["server.colour"]
+    assert "required" in found["sources.shop.secret"]
+    assert "unknown source type 'nosuchthing'" in found["sources.poller.type"]
+    assert "webhook" in found["sources.poller.type"]  # lists what is installed
+    assert "letters, digits" in found["sources.bad name!"]
+    assert "unknown time zone" in found["notifiers.out.timezone"]
+
+
+def test_unknown_key_in_a_section(tmp_path, plugins):
+    found = problems(
+        tmp_path,
+        plugins,
+        MINIMAL.format(secret="x" * 8).replace("type: console", "type: console\n    colr: red"),
+    )
+    assert found == {"notifiers.out.colr": "unknown key; remove it or check its spelling"}
+
+
+def test_malformed_yaml_says_where(tmp_path, plugins):
+    found = problems(tmp_path, plugins, "sources:\n  shop: [unclosed\n")
+    (message,) = found.values()
+    assert "not valid YAML at line" in message
+
+
+def test_no_notifier_is_an_error(tmp_path, plugins):
+    found = problems(tmp_path, plugins, "sources: {}\n")
+    assert "no notifier" in found["notifiers"]
+
+
+def test_missing_file(tmp_path, plugins):
+    with pytest.raises(ConfigError, match="payalert init"):
+        load_config(tmp_path / "absent.yaml", plugins)
+
+
+def test_source_filters_are_validated(tmp_path, plugins):
+    text = MINIMAL.format(secret="x" * 8).replace("type: webhook", "type: webhook\n    min_amount: {inr: 5}")
+    found = problems(tmp_path, plugins, text)
+    assert "upper case" in found["sources.shop.min_amount"]

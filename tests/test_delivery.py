@@ -1,0 +1,144 @@
+import asyncio
+import time
+from datetime import timedelta
+
+import pytest
+
+from payalert_core import Notifier, PermanentFailure, RetryLater
+from payalert_core.config import DeliverySettings
+from payalert_core.delivery import DeliveryService, LaneWorker
+from payalert_core.health import HealthRecord
+from payalert_core.metrics import Metrics
+from payalert_core.store import Lane, Store
+
+from .helpers import payment
+
+LANE = Lane("fake", "default")
+FAST = DeliverySettings(retry_initial=timedelta(milliseconds=20), retry_max=timedelta(milliseconds=100))
+
+
+class ScriptedNotifier(Notifier):
+    """Fails according to a script of outcomes, then succeeds; records what it sent and when."""
+
+    type_name = "scripted"
+
+    def __init__(self, script=()):
+        self.script = list(script)
+        self.sent: list[tuple[str, float]] = []
+        self.calls = 0
+
+    async def send(self, payment, target):
+        self.calls += 1
+        if self.script:
+            outcome = self.script.pop(0)
+            if outcome is not None:
+                raise outcome
+        self.sent.append((payment.external_id, time.monotonic()))
+
+
+@pytest.fixture
+async def store(tmp_path):
+    store = Store(tmp_path / "payalert.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
+
+
+async def deliver(store, notifier, ids, settings=FAST, until=None, timeout=5.0):
+    await store.ingest([payment(i) for i in ids], [LANE], {})
+    metrics = Metrics()
+    health = HealthRecord("notifier")
+    worker = LaneWorker(LANE, notifier, store, settings, metrics, health)
+    service = DeliveryService()
+    service.add(worker)
+    service.start()
+    deadline = time.monotonic() + timeout
+    done = until or (lambda: len(notifier.sent) >= len(ids))
+    while not done() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    await service.stop(grace=1)
+    return metrics, health
+
+
+def metric(metrics, outcome):
+    return metrics.deliveries.labels("fake", outcome)._value.get()
+
+
+async def test_sends_in_order_and_marks_sent(store):
+    notifier = ScriptedNotifier()
+    metrics, health = await deliver(store, notifier, ["a", "b", "c"])
+    assert [i for i, _ in notifier.sent] == ["a", "b", "c"]
+    assert await store.pending(LANE) == []
+    assert metric(metrics, "sent") == 3 and health.last_success is not None
+
+
+async def test_a_retried_delivery_holds_the_lane_so_order_is_kept(store):
+    notifier = ScriptedNotifier([RetryLater("timeout"), RetryLater("timeout")])
+    metrics, health = await deliver(store, notifier, ["a", "b"])
+    assert [i for i, _ in notifier.sent] == ["a", "b"]
+    assert metric(metrics, "retried") == 2
+    assert health.last_error == "timeout"
+
+
+async def test_retry_after_is_honoured(store):
+    notifier = ScriptedNotifier([RetryLater("429", retry_after=0.3)])
+    started = time.monotonic()
+    await deliver(store, notifier, ["a"])
+    assert notifier.sent[0][1] - started >= 0.3
+
+
+async def test_permanent_failure_is_kept_and_the_lane_moves_on(store):
+    notifier = ScriptedNotifier([PermanentFailure("chat not found")])
+    metrics, _ = await deliver(store, notifier, ["a", "b"], until=lambda: notifier.sent)
+    assert [i for i, _ in notifier.sent] == ["b"]
+    (failed,) = await store.deliveries(["failed"])
+    assert failed.payment.external_id == "a" and failed.last_error == "chat not found"
+    assert metric(metrics, "failed") == 1
+
+
+async def test_unexpected_errors_are_retried(store):
+    notifier = ScriptedNotifier([ValueError("bug in a notifier")])
+    await deliver(store, notifier, ["a"])
+    assert [i for i, _ in notifier.sent] == ["a"]
+    assert notifier.calls == 2
+
+
+async def test_give_up_after_marks_failed(store):
+    settings = DeliverySettings(
+        retry_initial=timedelta(milliseconds=20),
+        retry_max=timedelta(milliseconds=40),
+        give_up_after=timedelta(milliseconds=100),
+    )
+    notifier = ScriptedNotifier([RetryLater("down")] * 1000)
+
+    async def failed_count():
+        return len(await store.deliveries(["failed"]))
+
+    await store.ingest([payment("a")], [LANE], {})
+    worker = LaneWorker(LANE, notifier, store, settings, Metrics(), HealthRecord("notifier"))
+    task = asyncio.create_task(worker.run())
+    for _ in range(300):
+        if await failed_count():
+            break
+        await asyncio.sleep(0.01)
+    worker.stop()
+    await asyncio.wait_for(task, 2)
+    (failed,) = await store.deliveries(["failed"])
+    assert "gave up" in failed.last_error
+
+
+async def test_stop_gives_an_in_flight_send_its_grace(store):
+    class Slow(ScriptedNotifier):
+        async def send(self, payment, target):
+            await asyncio.sleep(0.2)
+            await super().send(payment, target)
+
+    notifier = Slow()
+    await store.ingest([payment("a")], [LANE], {})
+    service = DeliveryService()
+    service.add(LaneWorker(LANE, notifier, store, FAST, Metrics(), HealthRecord("notifier")))
+    service.start()
+    await asyncio.sleep(0.05)
+    await service.stop(grace=2)
+    assert [i for i, _ in notifier.sent] == ["a"]
+    assert await store.pending(LANE) == []
