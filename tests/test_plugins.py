@@ -64,6 +64,23 @@ def test_installed_plugin_is_found_and_a_broken_one_is_reported(site):
     assert "console" in document["notifiers"]  # the others still load
 
 
+def test_a_plugin_can_declare_hooks_of_its_own(site):
+    code = (
+        "from payalert_core.plugins import get_plugin_manager\n"
+        "manager = get_plugin_manager().manager\n"
+        "print(manager.hook.payalert_tiny_prefix())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(site)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['']"
+
+
 def test_disabled_plugins_are_not_loaded(site):
     result = payalert(site, "plugins", "--json", PAYALERT_DISABLED_PLUGINS="tiny, broken,console")
     document = json.loads(result.stdout)

@@ -1,0 +1,164 @@
+"""Durable webhook ingest vs a bare aiohttp handler, idle RSS and time to a healthy /health.
+
+Both servers run as separate processes on loopback and are driven by the same aiohttp client with
+the same concurrency, so the ratio compares like with like on this machine, in this run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import yaml
+
+from payalert_core.sources.webhook import SIGNATURE_HEADER, sign
+from payalert_core.testing import free_port
+
+SECRET = b"bench-secret-0123456789abcdef"
+BARE_SERVER = """
+import sys
+from aiohttp import web
+async def ok(request):
+    await request.read()
+    return web.Response(status=202, text='{"stored": 1}')
+app = web.Application()
+app.router.add_post("/hooks/shop/", ok)
+app.router.add_get("/health", lambda r: web.Response(text="ok"))
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+def signed_requests(count: int, prefix: str) -> list[tuple[bytes, dict[str, str]]]:
+    """Pre-built signed bodies, unique ids so every one is a new event."""
+    requests = []
+    for number in range(count):
+        body = json.dumps({"id": f"{prefix}-{number}", "amount": "12.50", "currency": "INR", "title": "Order"}).encode()
+        requests.append((body, {SIGNATURE_HEADER: sign(SECRET, body), "Content-Type": "application/json"}))
+    return requests
+
+
+async def drive(url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int) -> float:
+    """Send every request with ``concurrency`` connections; return requests per second."""
+    queue = list(reversed(requests))
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            while queue:
+                body, headers = queue.pop()
+                async with session.post(url, data=body, headers=headers) as answer:
+                    await answer.read()
+                    if answer.status != 202:
+                        raise RuntimeError(f"unexpected status {answer.status}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(requests) / (time.perf_counter() - started)
+
+
+def wait_http(port: int, timeout: float = 20) -> float:
+    """Seconds until GET /health answers 200."""
+    import http.client
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/health")
+            if connection.getresponse().status == 200:
+                return time.perf_counter() - started
+        except OSError:
+            time.sleep(0.005)
+    raise TimeoutError(f"nothing answered on port {port}")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def start_payalert(workdir: Path) -> tuple[subprocess.Popen, int]:
+    """A daemon with the webhook source and the console notifier (output discarded)."""
+    port = free_port()
+    config = {
+        "data_dir": str(workdir / "data"),
+        "log_level": "WARNING",
+        "server": {"host": "127.0.0.1", "port": port},
+        "sources": {"shop": {"type": "webhook", "secret": SECRET.decode()}},
+        "notifiers": {"console": {"type": "console"}},
+    }
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "payalert_core", "run", "--config", str(workdir / "config.yaml")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, port
+
+
+def baseline_rss() -> float:
+    """RSS of a bare interpreter importing the libraries the daemon with every plugin imports."""
+    modules = ["aiohttp", "apscheduler.schedulers.asyncio", "pydantic", "yaml", "pluggy", "prometheus_client",
+               "telegram", "click", "binance", "imap_tools"]
+    code = "import importlib,sys,time\nfor m in sys.argv[1:]:\n    try: importlib.import_module(m)\n    except ImportError: pass\nprint('ready', flush=True); time.sleep(30)"
+    process = subprocess.Popen([sys.executable, "-c", code, *modules], stdout=subprocess.PIPE, text=True)
+    try:
+        process.stdout.readline()
+        return rss_mb(process.pid)
+    finally:
+        process.kill()
+
+
+def run(requests: int = 4000, concurrency: int = 32) -> list[tuple[str, str, str, str]]:
+    """Measure; return table rows (name, value, baseline, ratio)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        bare_port = free_port()
+        bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)])
+        try:
+            wait_http(bare_port)
+            asyncio.run(drive(f"http://127.0.0.1:{bare_port}/hooks/shop/", signed_requests(500, "warm"), concurrency))
+            bare_rps = asyncio.run(
+                drive(f"http://127.0.0.1:{bare_port}/hooks/shop/", signed_requests(requests, "b"), concurrency)
+            )
+        finally:
+            bare.kill()
+
+        daemon, port = start_payalert(workdir)
+        try:
+            healthy_after = wait_http(port)
+            time.sleep(2)
+            idle_rss = rss_mb(daemon.pid)
+            url = f"http://127.0.0.1:{port}/hooks/shop/"
+            asyncio.run(drive(url, signed_requests(500, "warm"), concurrency))
+            payalert_rps = asyncio.run(drive(url, signed_requests(requests, "p"), concurrency))
+        finally:
+            daemon.terminate()
+            daemon.wait(20)
+    base_rss = baseline_rss()
+    rows.append(("durable ingest, requests/s (target ratio >= 0.5)", f"{payalert_rps:,.0f}", f"{bare_rps:,.0f} bare aiohttp", f"{payalert_rps / bare_rps:.2f}"))
+    rows.append(("idle RSS, MiB (target <= 70 MiB)", f"{idle_rss:.1f}", f"{base_rss:.1f} bare imports", f"{idle_rss / base_rss:.2f}"))
+    rows.append(("start to healthy /health, s (target <= 1 s)", f"{healthy_after:.2f}", "-", "-"))
+    return rows
+
+
+def main() -> None:
+    """Print the table."""
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    for row in run():
+        print(" | ".join(row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Every hook is documented in docs/plugin_hooks.md and exercised by a test."""
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from payalert_core import hookspecs
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOKS = [
+    name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("payalert_")
+]
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_is_documented(hook):
+    document = (ROOT / "docs" / "plugin_hooks.md").read_text()
+    assert re.search(rf"^## {hook}\(", document, re.MULTILINE), f"{hook} is missing from docs/plugin_hooks.md"
+    assert getattr(hookspecs, hook).__doc__.strip()
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_is_implemented_by_some_tested_plugin(hook):
+    sources = [ROOT / "tests", ROOT / "payalert_core", *ROOT.glob("plugins/*/payalert_*")]
+    text = "".join(
+        p.read_text() for folder in sources for p in folder.rglob("*.py") if p.name != "hookspecs.py"
+    )
+    assert f"def {hook}(" in text, f"no plugin or test implements {hook}"
