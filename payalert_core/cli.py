@@ -81,8 +81,8 @@ def check_config(state: CliContext) -> None:
     click.echo(f"{config.path}: OK")
     for name, section in config.sources.items():
         click.echo(f"  source {name}: {section.type}")
-    for name, section in config.notifiers.items():
-        click.echo(f"  notifier {name}: {section.type}")
+    for name, notifier in config.notifiers.items():
+        click.echo(f"  notifier {name}: {notifier.type}")
     click.echo(
         f"  data in {config.data_dir}; listening on {config.settings.server.host}:{config.settings.server.port}"
     )
@@ -95,7 +95,7 @@ def check_config(state: CliContext) -> None:
 def plugins(state: CliContext, as_json: bool) -> None:
     """List installed plugins, the source and notifier types they provide, and load errors."""
     found = state.plugins
-    document = {
+    document: dict[str, Any] = {
         "plugins": [{"name": p.name, "package": p.package, "version": p.version} for p in found.loaded],
         "sources": {name: cls.__module__ for name, cls in sorted(found.sources.items())},
         "notifiers": {name: cls.__module__ for name, cls in sorted(found.notifiers.items())},

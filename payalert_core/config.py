@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -136,15 +137,15 @@ def _interpolate(value: Any, env: dict[str, str], where: tuple, problems: list, 
 
 
 def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple[str, str]]) -> Config:
+    settings: Settings | None = None
     try:
         settings = Settings.model_validate(document)
     except ValidationError as error:
         problems.extend(_problems(error, ()))
-        raw_sources = document.get("sources") if isinstance(document.get("sources"), dict) else {}
-        raw_notifiers = document.get("notifiers") if isinstance(document.get("notifiers"), dict) else {}
-        settings = None
-    else:
-        raw_sources, raw_notifiers = settings.sources, settings.notifiers
+    raw_sources: dict[str, Any] = document["sources"] if isinstance(document.get("sources"), dict) else {}
+    raw_notifiers: dict[str, Any] = (
+        document["notifiers"] if isinstance(document.get("notifiers"), dict) else {}
+    )
 
     sources = _validate_sections("sources", raw_sources, plugins.sources, problems)
     notifiers = _validate_sections("notifiers", raw_notifiers, plugins.notifiers, problems)
@@ -158,7 +159,7 @@ def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple
 
 
 def _validate_sections(
-    group: str, raw: dict[str, Any], registry: dict[str, type], problems: list[tuple[str, str]]
+    group: str, raw: dict[str, Any], registry: Mapping[str, Any], problems: list[tuple[str, str]]
 ) -> dict[str, Any]:
     validated: dict[str, Any] = {}
     for name, section in raw.items():
@@ -192,7 +193,7 @@ def _validate_sections(
     return validated
 
 
-def _choices(registry: dict[str, type]) -> str:
+def _choices(registry: Mapping[str, Any]) -> str:
     return ", ".join(sorted(registry)) or "(none installed)"
 
 

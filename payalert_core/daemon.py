@@ -61,10 +61,10 @@ class Daemon:
 
     def build_components(self) -> None:
         """Instantiate notifiers and sources from the config (no I/O)."""
-        for name, section in self.config.notifiers.items():
+        for name, notifier_config in self.config.notifiers.items():
             health = HealthRecord("notifier")
-            runtime = NotifierRuntimeImpl(name, self.store, health, self.status)
-            notifier = self.plugins.notifiers[section.type](name, section, runtime)
+            notifier_runtime = NotifierRuntimeImpl(name, self.store, health, self.status)
+            notifier = self.plugins.notifiers[notifier_config.type](name, notifier_config, notifier_runtime)
             self.notifiers[name] = notifier
             self.notifier_health[name] = health
         for name, section in self.config.sources.items():
@@ -166,7 +166,8 @@ class Daemon:
         for supervisor in self.streams:
             await supervisor.stop()
         await self.delivery.stop(grace)
-        for component in [*self.sources.values(), *self.notifiers.values()]:
+        components: list[Source | Notifier] = [*self.sources.values(), *self.notifiers.values()]
+        for component in components:
             try:
                 await component.close()
             except Exception:

@@ -14,7 +14,9 @@ from .source import ComponentHealth
 class NotifierRuntime(Protocol):
     """The core's side of a notifier: state, reporting and a read-only view of the daemon."""
 
-    health: ComponentHealth
+    @property
+    def health(self) -> ComponentHealth:
+        """Where this notifier reports its state for ``/health``."""
 
     async def load_state(self, key: str) -> Any:
         """A JSON value this notifier saved earlier under ``key``, or None."""

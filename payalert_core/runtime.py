@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pluggy
 
@@ -14,9 +14,6 @@ from .metrics import Metrics
 from .model import Payment
 from .source import IngestResult
 from .store import Lane, Store
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("payalert.pipeline")
 
@@ -130,7 +127,7 @@ class NotifierRuntimeImpl:
         self.health = health
         self._status = status
 
-    async def load_state(self, key: str) -> Any:
+    async def load_state(self, key: str = "state") -> Any:
         """A value saved earlier by this notifier."""
         return await self.store.load_state(f"notifier:{self.name}", key)
 

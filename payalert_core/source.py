@@ -42,7 +42,9 @@ class ComponentHealth(Protocol):
 class SourceRuntime(Protocol):
     """The core's side of a source: storage, state and reporting."""
 
-    health: ComponentHealth
+    @property
+    def health(self) -> ComponentHealth:
+        """Where this source reports its state for ``/health``."""
 
     async def ingest(
         self, payments: Sequence[Payment], cursors: Mapping[str, Any] | None = None

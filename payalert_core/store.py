@@ -252,7 +252,7 @@ class Store:
                 if cursor.rowcount == 0:
                     duplicates += 1
                     continue
-                event_id = cursor.lastrowid
+                event_id = int(cursor.lastrowid or 0)
                 new_ids.append(event_id)
                 connection.executemany(
                     "INSERT INTO deliveries (event_id, notifier, target, status, next_attempt_at, updated_at)"
@@ -379,4 +379,19 @@ def _deliveries(connection: sqlite3.Connection, where: str, parameters: tuple) -
         f" WHERE {where}",
         parameters,
     )
-    return [Delivery(*row[:9], payment=Payment.from_json(row[9])) for row in rows]
+    fields = (
+        "id",
+        "event_id",
+        "notifier",
+        "target",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "first_attempt_at",
+    )
+    return [
+        Delivery(
+            **dict(zip(fields, row[:8], strict=True)), last_error=row[8], payment=Payment.from_json(row[9])
+        )
+        for row in rows
+    ]

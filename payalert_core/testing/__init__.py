@@ -8,6 +8,7 @@ with a temporary data dir and a recording notifier), ``corpus_dir`` and ``free_p
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def corpus_dir() -> Path:
 
 
 @pytest.fixture
-def payalert_daemon(tmp_path: Path) -> DaemonFactory:
+def payalert_daemon(tmp_path: Path) -> Iterator[DaemonFactory]:
     """A factory starting real ``payalert run`` subprocesses; all are killed at teardown."""
     factory = DaemonFactory(tmp_path)
     yield factory

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ class RecorderConfig(NotifierConfig):
     """Options of the ``recorder`` notifier."""
 
     path: str = Field(description="JSON-lines file each alert is appended to (fsynced).")
-    delay: Duration = Field(default=0, description="Wait this long before each send.")
+    delay: Duration = Field(default=timedelta(0), description="Wait this long before each send.")
     fail_first: int = Field(default=0, ge=0, description="Answer the first N sends with RetryLater.")
     retry_after: float | None = Field(default=None, description="retry_after given with those failures.")
     fail_kinds: list[str] = Field(default_factory=list, description="Kinds that fail permanently.")
