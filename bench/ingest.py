@@ -18,7 +18,8 @@ from pathlib import Path
 import aiohttp
 import yaml
 
-from payalert_core.sources.webhook import SIGNATURE_HEADER, sign
+from payalert_core import sign_sha256
+from payalert_core.sources.webhook import SIGNATURE_HEADER
 from payalert_core.testing import free_port
 
 SECRET = b"bench-secret-0123456789abcdef"
@@ -39,8 +40,12 @@ def signed_requests(count: int, prefix: str) -> list[tuple[bytes, dict[str, str]
     """Pre-built signed bodies, unique ids so every one is a new event."""
     requests = []
     for number in range(count):
-        body = json.dumps({"id": f"{prefix}-{number}", "amount": "12.50", "currency": "INR", "title": "Order"}).encode()
-        requests.append((body, {SIGNATURE_HEADER: sign(SECRET, body), "Content-Type": "application/json"}))
+        body = json.dumps(
+            {"id": f"{prefix}-{number}", "amount": "12.50", "currency": "INR", "title": "Order"}
+        ).encode()
+        requests.append(
+            (body, {SIGNATURE_HEADER: sign_sha256(SECRET, body), "Content-Type": "application/json"})
+        )
     return requests
 
 
@@ -108,8 +113,18 @@ def start_payalert(workdir: Path) -> tuple[subprocess.Popen, int]:
 
 def baseline_rss() -> float:
     """RSS of a bare interpreter importing the libraries the daemon with every plugin imports."""
-    modules = ["aiohttp", "apscheduler.schedulers.asyncio", "pydantic", "yaml", "pluggy", "prometheus_client",
-               "telegram", "click", "binance", "imap_tools"]
+    modules = [
+        "aiohttp",
+        "apscheduler.schedulers.asyncio",
+        "pydantic",
+        "yaml",
+        "pluggy",
+        "prometheus_client",
+        "telegram",
+        "click",
+        "binance",
+        "imap_tools",
+    ]
     code = "import importlib,sys,time\nfor m in sys.argv[1:]:\n    try: importlib.import_module(m)\n    except ImportError: pass\nprint('ready', flush=True); time.sleep(30)"
     process = subprocess.Popen([sys.executable, "-c", code, *modules], stdout=subprocess.PIPE, text=True)
     try:
@@ -128,9 +143,13 @@ def run(requests: int = 4000, concurrency: int = 32) -> list[tuple[str, str, str
         bare = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)])
         try:
             wait_http(bare_port)
-            asyncio.run(drive(f"http://127.0.0.1:{bare_port}/hooks/shop/", signed_requests(500, "warm"), concurrency))
+            asyncio.run(
+                drive(f"http://127.0.0.1:{bare_port}/hooks/shop/", signed_requests(500, "warm"), concurrency)
+            )
             bare_rps = asyncio.run(
-                drive(f"http://127.0.0.1:{bare_port}/hooks/shop/", signed_requests(requests, "b"), concurrency)
+                drive(
+                    f"http://127.0.0.1:{bare_port}/hooks/shop/", signed_requests(requests, "b"), concurrency
+                )
             )
         finally:
             bare.kill()
@@ -147,8 +166,22 @@ def run(requests: int = 4000, concurrency: int = 32) -> list[tuple[str, str, str
             daemon.terminate()
             daemon.wait(20)
     base_rss = baseline_rss()
-    rows.append(("durable ingest, requests/s (target ratio >= 0.5)", f"{payalert_rps:,.0f}", f"{bare_rps:,.0f} bare aiohttp", f"{payalert_rps / bare_rps:.2f}"))
-    rows.append(("idle RSS, MiB (target <= 70 MiB)", f"{idle_rss:.1f}", f"{base_rss:.1f} bare imports", f"{idle_rss / base_rss:.2f}"))
+    rows.append(
+        (
+            "durable ingest, requests/s (target ratio >= 0.5)",
+            f"{payalert_rps:,.0f}",
+            f"{bare_rps:,.0f} bare aiohttp",
+            f"{payalert_rps / bare_rps:.2f}",
+        )
+    )
+    rows.append(
+        (
+            "idle RSS, MiB (target <= 70 MiB)",
+            f"{idle_rss:.1f}",
+            f"{base_rss:.1f} bare imports",
+            f"{idle_rss / base_rss:.2f}",
+        )
+    )
     rows.append(("start to healthy /health, s (target <= 1 s)", f"{healthy_after:.2f}", "-", "-"))
     return rows
 

@@ -20,6 +20,7 @@ from .configtypes import (
 from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
+from .signatures import sha256_signature_problem, sign_sha256
 from .source import (
     ComponentHealth,
     IngestResult,
@@ -62,4 +63,6 @@ __all__ = [
     "format_amount",
     "hookimpl",
     "parse_duration",
+    "sha256_signature_problem",
+    "sign_sha256",
 ]

@@ -236,7 +236,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         found = get_plugin_manager()
         found.manager.hook.payalert_register_commands(cli=cli)
-        cli.main(args=argv, prog_name="payalert", standalone_mode=False, obj=found)
+        result = cli.main(args=argv, prog_name="payalert", standalone_mode=False, obj=found)
+        sys.exit(result if isinstance(result, int) else 0)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:

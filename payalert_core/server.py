@@ -48,5 +48,10 @@ def build_app(
     for source in push_sources:
         sub_app = web.Application(client_max_size=max_body_bytes, middlewares=[_unavailable_when_store_fails])
         source.add_routes(sub_app)
+        # People paste webhook URLs without the trailing slash, and senders do not follow redirects:
+        # serve the sub-app's root routes there too (registered first, so they win over the prefix).
+        for route in sub_app.router.routes():
+            if route.resource is not None and route.resource.canonical == "/":
+                app.router.add_route(route.method, f"/hooks/{source.name}", route.handler)
         app.add_subapp(f"/hooks/{source.name}/", sub_app)
     return app

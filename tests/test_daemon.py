@@ -2,6 +2,9 @@ import json
 import signal
 import time
 
+from payalert_core import sign_sha256
+from payalert_core.sources.webhook import SIGNATURE_HEADER
+
 from .webhook_client import SECRET, signed_post, webhook_source
 
 
@@ -14,6 +17,16 @@ def test_webhook_payment_is_stored_then_alerted(payalert_daemon):
     (alert,) = daemon.wait_for_alerts(1)
     assert alert.payment.source == "shop" and str(alert.payment.amount) == "499.00"
     assert alert.target == "default"
+
+
+def test_the_url_works_without_its_trailing_slash(payalert_daemon):
+    daemon = payalert_daemon.start(sources={"shop": webhook_source()})
+    body = b'{"id": "o-2", "amount": "1", "currency": "USD"}'
+    headers = {SIGNATURE_HEADER: sign_sha256(SECRET, body)}
+    assert daemon.post("/hooks/shop", body, headers).status == 202
+    assert daemon.post("/hooks/shop", b"{}", {}).status == 401
+    assert daemon.request("GET", "/hooks/nosuch").status == 404
+    daemon.wait_for_alerts(1)
 
 
 def test_redelivery_alerts_once(payalert_daemon):

@@ -10,8 +10,16 @@ from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
 
 REFERENCE = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
-MODELS = [Settings, ServerSettings, DeliverySettings, SourceConfig, PolledSourceConfig, StreamSourceConfig,
-          ConsoleConfig, WebhookConfig]
+MODELS = [
+    Settings,
+    ServerSettings,
+    DeliverySettings,
+    SourceConfig,
+    PolledSourceConfig,
+    StreamSourceConfig,
+    ConsoleConfig,
+    WebhookConfig,
+]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

@@ -2,7 +2,8 @@
 
 import json
 
-from payalert_core.sources.webhook import SIGNATURE_HEADER, sign
+from payalert_core import sign_sha256
+from payalert_core.sources.webhook import SIGNATURE_HEADER
 
 SECRET = "integration-secret-0123456789"
 
@@ -10,7 +11,7 @@ SECRET = "integration-secret-0123456789"
 def signed_post(daemon, source, payload, secret=SECRET):
     """POST a signed JSON payment to ``/hooks/<source>/``."""
     body = json.dumps(payload).encode()
-    headers = {SIGNATURE_HEADER: sign(secret.encode(), body), "Content-Type": "application/json"}
+    headers = {SIGNATURE_HEADER: sign_sha256(secret, body), "Content-Type": "application/json"}
     return daemon.post(f"/hooks/{source}/", body, headers)
 
 

@@ -7,8 +7,6 @@ stored, 200 for a duplicate, 401 for a missing or wrong signature, 400 for a bad
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,21 +15,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from .. import Direction, Payment, PushSource, SecretStr, SourceConfig, hookimpl
+from .. import Direction, Payment, PushSource, SecretStr, SourceConfig, hookimpl, sha256_signature_problem
 
 SIGNATURE_HEADER = "X-Payalert-Signature"
-
-
-def sign(secret: bytes, body: bytes) -> str:
-    """The signature header value for ``body``."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-
-
-def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
-    """Constant-time check of a ``sha256=<hex>`` signature."""
-    if not header:
-        return False
-    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode())
 
 
 class WebhookConfig(SourceConfig):
@@ -53,10 +39,11 @@ class WebhookSource(PushSource):
     async def receive(self, request: web.Request) -> web.Response:
         """Verify, parse, store, then answer."""
         body = await request.read()
-        secret = self.config.secret.get_secret_value().encode()
-        if not signature_matches(secret, body, request.headers.get(SIGNATURE_HEADER)):
+        secret = self.config.secret.get_secret_value()
+        problem = sha256_signature_problem(secret, body, request.headers.get(SIGNATURE_HEADER))
+        if problem:
             self.runtime.count("signature_rejected")
-            self.log.warning("rejected a request with a missing or wrong signature from %s", request.remote)
+            self.log.warning("rejected a request from %s: signature %s", request.remote, problem)
             return web.Response(status=401)
         try:
             payment = self.parse(json.loads(body))
