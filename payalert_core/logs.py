@@ -44,6 +44,8 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilte
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "httpx", "aiohttp.access"):
+    for noisy in ("httpx", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # "skipped: maximum number of running instances reached" is the intended no-overlap rule, not news.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     return redactor

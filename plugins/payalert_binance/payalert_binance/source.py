@@ -1,0 +1,199 @@
+"""The ``binance`` polled source: key check at start-up, then each feed read window by window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from payalert_core import Payment, PolledSource, RetryLater, SourceConfig, SourceRuntime, StartupError
+
+from .api import BinanceApi, BinanceFailure, FailureKind
+from .config import BinanceConfig
+from .cursor import FeedCursor, halves, read_start, split_windows
+from .feeds import Feed, WindowTooBig, enabled_feeds
+from .mapping import key_warning_notice, ms_to_datetime, unreadable_notice
+
+#: Key restrictions that let a key move money or trade, with how we name them.
+KEY_POWERS = (
+    ("enableWithdrawals", "withdraw"),
+    ("enableInternalTransfer", "transfer between accounts"),
+    ("permitsUniversalTransfer", "make universal transfers"),
+    ("enableSpotAndMarginTrading", "trade spot and margin"),
+    ("enableMargin", "use margin"),
+    ("enableFutures", "trade futures"),
+    ("enableVanillaOptions", "trade options"),
+    ("enablePortfolioMarginTrading", "trade portfolio margin"),
+    ("enableFixApiTrade", "trade over FIX"),
+)
+#: Failures after which no other feed is tried in the same poll (same key, same IP).
+STOP_ALL = {FailureKind.BANNED, FailureKind.RATE_LIMITED, FailureKind.AUTH, FailureKind.REGION}
+#: Failures that make /health unhealthy until a poll succeeds again.
+BLOCKING = {FailureKind.BANNED, FailureKind.AUTH, FailureKind.REGION}
+MAX_SPLIT_DEPTH = 48  # 2**48 ms is about 9,000 years: every window splits down to 1 ms before this
+
+
+class BinanceSource(PolledSource):
+    """Polls Binance deposits, P2P orders and Binance Pay; one alert per payment."""
+
+    type_name = "binance"
+    Config: ClassVar[type[SourceConfig]] = BinanceConfig
+    config: BinanceConfig
+
+    def __init__(self, name: str, config: SourceConfig, runtime: SourceRuntime) -> None:
+        super().__init__(name, config, runtime)
+        self.api = BinanceApi(self.config, self.log, self.runtime.count)
+        self.feeds = enabled_feeds(self.api, self.config, name)
+        self._key_checked = False
+        self._blocked = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Synchronise the clock and check the key's permissions (refuse a trading key if asked)."""
+        self.runtime.health.set(feeds=[feed.key for feed in self.feeds])
+        try:
+            await self.api.sync_time()
+            await self._check_key()
+        except BinanceFailure as failure:
+            self._report(failure)
+            self.log.warning("the key check will be retried at the next poll")
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        await self.api.close()
+
+    # -- polling ---------------------------------------------------------------------------
+    async def poll(self) -> None:
+        """Read every enabled feed from its cursor to now; ingest each window with its cursor."""
+        if not self._key_checked:
+            try:
+                await self._check_key()
+            except BinanceFailure as failure:
+                if failure.kind in STOP_ALL or self.config.require_read_only:
+                    raise self._retry(failure) from None
+                self.log.warning(
+                    "API key check failed (%s); reading history anyway, checking again next poll",
+                    failure.message,
+                )
+            except StartupError as error:
+                # require_read_only, checked late because Binance was unreachable at start-up:
+                # read nothing, and check again after the backoff (the key may have been fixed).
+                self._blocked = True
+                self.runtime.health.failed(str(error))
+                self.runtime.health.set_connected(False)
+                self.runtime.health.set(problem=str(error))
+                self.log.error("%s", error)
+                raise RetryLater(
+                    str(error), retry_after=self.config.auth_error_backoff.total_seconds()
+                ) from None
+
+        failures: list[BinanceFailure] = []
+        for feed in self.feeds:
+            try:
+                await self._poll_feed(feed)
+            except BinanceFailure as failure:
+                if failure.kind in STOP_ALL:
+                    raise self._retry(failure) from None
+                self._report(failure, log=False)  # the core logs the RetryLater below
+                failures.append(failure)
+        if failures:
+            waits = [failure.retry_after for failure in failures if failure.retry_after is not None]
+            reason = " | ".join(failure.message for failure in failures)
+            raise RetryLater(reason, retry_after=max(waits) if waits else None) from None
+        self.runtime.health.succeeded()
+        self.runtime.health.set(retry_at=None)
+        if self._blocked:
+            self._blocked = False
+            self.runtime.health.set_connected(True)
+            self.runtime.health.set(problem=None)
+            self.log.info("Binance answers again")
+
+    async def _poll_feed(self, feed: Feed) -> None:
+        now = self.api.now_ms()
+        cursor = FeedCursor.from_state(await self.load_state(feed.key))
+        if cursor is None:
+            floor = now - int(self.config.backfill.total_seconds() * 1000)
+            start = floor
+            self.log.info("%s: first run, starting at %s", feed.key, ms_to_datetime(floor).isoformat())
+        else:
+            floor = cursor.floor
+            start = read_start(cursor, int(self.config.overlap.total_seconds() * 1000))
+        if feed.max_age_ms is not None:
+            start = max(start, now - feed.max_age_ms)
+        oldest_hold = now - int(self.config.unfinished_max_age.total_seconds() * 1000)
+        hold: int | None = None
+        for low, high in split_windows(start, now, feed.max_window_ms):
+            records = await self._fetch(feed, low, high, 0)
+            payments: list[Payment] = []
+            for record in records:
+                payment, unfinished = self._read(feed, record)
+                if payment is not None:
+                    payments.append(payment)
+                if unfinished is not None and unfinished >= max(oldest_hold, floor):
+                    hold = unfinished if hold is None else min(hold, unfinished)
+            since = high + 1 if hold is None else min(hold, high + 1)
+            result = await self.ingest(payments, cursors={feed.key: FeedCursor(since, floor).to_state()})
+            if result.stored:
+                self.log.info("%s: %d new, %d already seen", feed.key, result.stored, result.duplicates)
+            self.runtime.health.set(**{f"{feed.key}_cursor": ms_to_datetime(since).isoformat()})
+
+    async def _fetch(self, feed: Feed, low: int, high: int, depth: int) -> list[dict[str, Any]]:
+        splittable = high > low and depth < MAX_SPLIT_DEPTH
+        try:
+            return await feed.fetch(low, high, splittable)
+        except WindowTooBig:
+            first, second = halves(low, high)
+            return await self._fetch(feed, *first, depth + 1) + await self._fetch(feed, *second, depth + 1)
+
+    def _read(self, feed: Feed, record: Any) -> tuple[Payment | None, int | None]:
+        try:
+            return feed.payment(record), feed.unfinished_time(record)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            self.runtime.count("unreadable_record")
+            self.log.error("%s: a record could not be read (%s); alerting it as unreadable", feed.key, error)
+            return unreadable_notice(self.name, feed.key, record, error, datetime.now(UTC)), None
+
+    # -- key permissions -------------------------------------------------------------------
+    async def _check_key(self) -> None:
+        restrictions = await self.api.call("API key restrictions", "get_account_api_permissions")
+        powers = [
+            label for field, label in KEY_POWERS if isinstance(restrictions, dict) and restrictions.get(field)
+        ]
+        if not powers:
+            self.runtime.health.set(api_key="read-only", api_key_warning=None)
+            self.log.info("the Binance API key is read-only")
+            self._key_checked = True
+            return
+        message = (
+            f"the Binance API key can {', '.join(powers)}; payalert only reads: "
+            "create a key with only 'Enable Reading' ticked"
+        )
+        if self.config.require_read_only:
+            raise StartupError(f"sources.{self.name}: {message} (require_read_only is true)")
+        self.log.warning("SECURITY WARNING: %s", message)
+        self.runtime.count("unsafe_api_key")
+        self.runtime.health.set(api_key="can " + ", ".join(powers), api_key_warning=message)
+        notice = key_warning_notice(
+            self.name, self.config.api_key.get_secret_value(), powers, datetime.now(UTC)
+        )
+        await self.ingest([notice])
+        self._key_checked = True
+
+    # -- failures --------------------------------------------------------------------------
+    def _report(self, failure: BinanceFailure, log: bool = True) -> None:
+        """Show a failure (already redacted) in /health and /metrics; log it when asked or blocking."""
+        self.runtime.count(failure.kind.value)
+        self.runtime.health.failed(failure.message)
+        if failure.kind in BLOCKING:
+            self._blocked = True
+            self.runtime.health.set_connected(False)
+            self.runtime.health.set(problem=failure.message)
+            self.log.error("%s", failure.message)
+        elif log:
+            self.log.warning("%s", failure.message)
+        if failure.retry_after:
+            retry_at = datetime.now(UTC) + timedelta(seconds=failure.retry_after)
+            self.runtime.health.set(retry_at=retry_at.isoformat(timespec="seconds"))
+
+    def _retry(self, failure: BinanceFailure) -> RetryLater:
+        self._report(failure, log=False)
+        return RetryLater(failure.message, retry_after=failure.retry_after)

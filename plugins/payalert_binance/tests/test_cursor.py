@@ -1,0 +1,41 @@
+"""Cursor parsing and time-window arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+from payalert_binance.cursor import FeedCursor, halves, read_start, split_windows
+
+
+def test_split_windows_covers_every_millisecond_once():
+    windows = split_windows(0, 249, 100)
+    assert windows == [(0, 99), (100, 199), (200, 249)]
+    covered = [ms for low, high in windows for ms in range(low, high + 1)]
+    assert covered == list(range(250))
+
+
+def test_split_windows_single_point_and_empty():
+    assert split_windows(5, 5, 100) == [(5, 5)]
+    assert split_windows(6, 5, 100) == []
+    with pytest.raises(ValueError):
+        split_windows(0, 10, 0)
+
+
+def test_halves_are_disjoint_and_complete():
+    first, second = halves(10, 21)
+    assert first == (10, 15) and second == (16, 21)
+    assert halves(7, 8) == ((7, 7), (8, 8))
+
+
+def test_read_start_never_goes_below_floor():
+    assert read_start(FeedCursor(since=10_000, floor=0), 600) == 9_400
+    assert read_start(FeedCursor(since=10_000, floor=9_800), 600) == 9_800
+
+
+@pytest.mark.parametrize("state", [None, "x", {}, {"since": "a", "floor": 1}, {"since": 1}])
+def test_unreadable_state_is_a_first_run(state):
+    assert FeedCursor.from_state(state) is None
+
+
+def test_state_round_trip():
+    cursor = FeedCursor(since=123, floor=100)
+    assert FeedCursor.from_state(cursor.to_state()) == cursor
