@@ -15,6 +15,7 @@ from .configtypes import (
     SecretStr,
     SourceConfig,
     StreamSourceConfig,
+    TimeZoneName,
     parse_duration,
 )
 from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
@@ -58,6 +59,7 @@ __all__ = [
     "StartupError",
     "StreamSource",
     "StreamSourceConfig",
+    "TimeZoneName",
     "UserError",
     "config_option",
     "format_amount",

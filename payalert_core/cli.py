@@ -133,7 +133,7 @@ async def _send_test_alerts(state: CliContext) -> int:
     from .runtime import NotifierRuntimeImpl
 
     config = state.config
-    store = Store(config.data_dir / "payalert.sqlite3")
+    store = Store(config.store_path)
     await store.open()
     payment = Payment(
         source="payalert",
@@ -154,7 +154,7 @@ async def _send_test_alerts(state: CliContext) -> int:
             async def status() -> tuple[int, dict[str, Any]]:
                 return 200, {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
 
-            runtime = NotifierRuntimeImpl(name, store, HealthRecord("notifier"), status)
+            runtime = NotifierRuntimeImpl(name, store, HealthRecord("notifier"), status, in_daemon=False)
             notifier = state.plugins.notifiers[section.type](name, section, runtime)
             await notifier.start()
             try:
@@ -223,7 +223,7 @@ def retry_failed(state: CliContext, ids: tuple[int, ...]) -> None:
 
 
 async def _with_store(config: Config, action: Any) -> Any:
-    store = Store(config.data_dir / "payalert.sqlite3")
+    store = Store(config.store_path)
     await store.open()
     try:
         return await action(store)

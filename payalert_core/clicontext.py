@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +33,20 @@ class CliContext:
         if self._config is None:
             self._config = load_config(self.config_path, self.plugins)
         return self._config
+
+    def load_source_state(self, source: str, key: str = "cursor") -> Any:
+        """A source's saved cursor or state, read from the store (safe while the daemon runs)."""
+        from .store import Store
+
+        async def read() -> Any:
+            store = Store(self.config.store_path)
+            await store.open()
+            try:
+                return await store.load_state(f"source:{source}", key)
+            finally:
+                await store.close()
+
+        return asyncio.run(read())
 
 
 def config_option(command: F) -> F:

@@ -77,6 +77,11 @@ class Config:
         """The data directory, resolved against the config file's folder."""
         return (self.path.parent / self.settings.data_dir).resolve()
 
+    @property
+    def store_path(self) -> Path:
+        """The SQLite database in the data directory."""
+        return self.data_dir / "payalert.sqlite3"
+
 
 def default_config_path() -> Path:
     """``$PAYALERT_CONFIG`` or ``./config.yaml``."""

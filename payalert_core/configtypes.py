@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 
 __all__ = [
     "ComponentConfig",
@@ -17,6 +18,7 @@ __all__ = [
     "SecretStr",
     "SourceConfig",
     "StreamSourceConfig",
+    "TimeZoneName",
     "parse_duration",
 ]
 
@@ -41,6 +43,18 @@ def parse_duration(value: Any) -> timedelta:
 
 #: A config field holding a duration; accepts numbers (seconds) and strings like ``"5m"``.
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _known_time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Kolkata") from None
+    return value
+
+
+#: A config field naming an IANA time zone (``Asia/Kolkata``), checked when the config loads.
+TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
 
 
 class ComponentConfig(BaseModel):

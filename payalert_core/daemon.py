@@ -36,7 +36,7 @@ class Daemon:
     def __init__(self, config: Config, plugins: Plugins) -> None:
         self.config = config
         self.plugins = plugins
-        self.store = Store(config.data_dir / "payalert.sqlite3")
+        self.store = Store(config.store_path)
         self.metrics = Metrics()
         self.delivery = DeliveryService()
         self.scheduler = PollScheduler(self.metrics)

@@ -18,6 +18,10 @@ class NotifierRuntime(Protocol):
     def health(self) -> ComponentHealth:
         """Where this notifier reports its state for ``/health``."""
 
+    @property
+    def in_daemon(self) -> bool:
+        """True inside ``payalert run``; False in one-shot commands such as ``test-notify``."""
+
     async def load_state(self, key: str) -> Any:
         """A JSON value this notifier saved earlier under ``key``, or None."""
 

@@ -121,10 +121,13 @@ class SourceRuntimeImpl:
 class NotifierRuntimeImpl:
     """Implements :class:`~payalert_core.NotifierRuntime` for one notifier entry."""
 
-    def __init__(self, name: str, store: Store, health: HealthRecord, status: Callable[[], Any]) -> None:
+    def __init__(
+        self, name: str, store: Store, health: HealthRecord, status: Callable[[], Any], in_daemon: bool = True
+    ) -> None:
         self.name = name
         self.store = store
         self.health = health
+        self.in_daemon = in_daemon
         self._status = status
 
     async def load_state(self, key: str = "state") -> Any:

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import sys
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from .. import Notifier, NotifierConfig, Payment, hookimpl
+from .. import Notifier, NotifierConfig, Payment, TimeZoneName, hookimpl
 from ..formatting import format_plain
 
 
 class ConsoleConfig(NotifierConfig):
     """Options of the console notifier."""
 
-    timezone: str = Field(default="UTC", description="IANA time zone for shown times, e.g. Asia/Kolkata.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Kolkata") from None
-        return value
+    timezone: TimeZoneName = Field(
+        default="UTC", description="IANA time zone for shown times, e.g. Asia/Kolkata."
+    )
 
 
 class ConsoleNotifier(Notifier):

@@ -2,7 +2,8 @@
 
 Registered as a pytest plugin (``pytest11`` entry point), so plugin authors get the fixtures by
 installing ``payalert-core``: ``payalert_daemon`` (start ``payalert run`` on a free loopback port
-with a temporary data dir and a recording notifier), ``corpus_dir`` and ``free_port``.
+with a temporary data dir and a recording notifier), ``dovecot_server`` (a private Dovecot on
+loopback), ``corpus_dir`` and ``free_port``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,22 @@ from pathlib import Path
 import pytest
 
 from .daemon import DaemonFactory, DaemonProcess, free_port
+from .dovecot import DovecotFactory, DovecotServer, dovecot_server
 from .recorder import RecordedAlert
+from .telegram_api import TelegramAPI, telegram_api
 
-__all__ = ["DaemonFactory", "DaemonProcess", "RecordedAlert", "corpus_path", "free_port"]
+__all__ = [
+    "DaemonFactory",
+    "DaemonProcess",
+    "DovecotFactory",
+    "DovecotServer",
+    "RecordedAlert",
+    "TelegramAPI",
+    "corpus_path",
+    "dovecot_server",
+    "free_port",
+    "telegram_api",
+]
 
 CORPUS_ENV = "PAYALERT_CORPUS"
 REQUIRE_CORPUS_ENV = "PAYALERT_REQUIRE_CORPUS"

@@ -1,0 +1,639 @@
+"""A local server that behaves like the Telegram Bot API, for tests and benchmarks.
+
+It serves ``/bot<token>/<method>`` on 127.0.0.1 (a free port) in a thread of its own, so both
+synchronous tests (driving a ``payalert run`` subprocess) and asynchronous ones can use it. It
+answers ``getMe``, ``sendMessage``, ``editMessageText``, ``getUpdates`` (long polling),
+``deleteWebhook`` and ``setMyCommands``; checks the token, Telegram's HTML markup and the
+4,096-character limit; enforces the flood limits itself (429 with ``retry_after``); records every
+call with its arrival time; and can be told to fail: 429, 5xx, slow answers, timeouts, a blocked
+bot (403), a migrated group (400 with ``migrate_to_chat_id``).
+
+Use the ``telegram_api`` fixture, or ``with TelegramAPI() as api:`` in scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import pytest
+from aiohttp import web
+
+TOKEN = "123456789:TEST-token_for-payalert"
+BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "payalert test", "username": "payalert_test_bot"}
+_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
+         "tg-spoiler", "tg-emoji", "blockquote"}  # fmt: skip
+#: Requests arriving this soon after a 429 were already on their way: not counted as early.
+IN_FLIGHT = 0.05
+_RATE_LIMITED = {"sendmessage", "editmessagetext", "setmycommands"}
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """The limits the server enforces; ``tolerance`` seconds of leniency (none by default)."""
+
+    chat_interval: float = 1.0
+    group_messages: int = 20
+    group_period: float = 60.0
+    overall_messages: int = 30
+    overall_period: float = 1.0
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One misbehaviour: build with the class methods below."""
+
+    kind: str
+    seconds: float = 0.0
+    status: int = 0
+    description: str = ""
+    new_chat_id: int = 0
+    accepted: bool = False
+
+    @classmethod
+    def retry_after(cls, seconds: int) -> Fault:
+        """429 Too Many Requests with ``parameters.retry_after``."""
+        return cls("retry_after", seconds=seconds)
+
+    @classmethod
+    def server_error(cls, status: int = 502) -> Fault:
+        """A 5xx answer."""
+        return cls(
+            "error", status=status, description={500: "Internal Server Error"}.get(status, "Bad Gateway")
+        )
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        """Answer normally after ``seconds``."""
+        return cls("slow", seconds=seconds)
+
+    @classmethod
+    def timeout(cls, seconds: float = 30, accepted: bool = False) -> Fault:
+        """Hold the request ``seconds`` (past the client's timeout); ``accepted``: deliver it first."""
+        return cls("timeout", seconds=seconds, accepted=accepted)
+
+    @classmethod
+    def forbidden(cls, description: str = "Forbidden: bot was blocked by the user") -> Fault:
+        """403."""
+        return cls("error", status=403, description=description)
+
+    @classmethod
+    def bad_request(cls, description: str = "Bad Request: chat not found") -> Fault:
+        """400."""
+        return cls("error", status=400, description=description)
+
+    @classmethod
+    def migrate(cls, new_chat_id: int) -> Fault:
+        """400 "group chat was upgraded to a supergroup chat" with ``migrate_to_chat_id``."""
+        return cls("migrate", new_chat_id=new_chat_id)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as the server saw it."""
+
+    method: str
+    params: dict[str, Any]
+    at: float  # time.monotonic() on arrival
+    status: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the server accepted."""
+
+    message_id: int
+    chat_id: int | str
+    text: str  # as a user sees it (markup parsed)
+    html: str  # as sent
+    at: float
+    message_thread_id: int | None = None
+    disable_notification: bool = False
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, description and optional parameters."""
+
+    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+@dataclass
+class _Rule:
+    method: str
+    fault: Fault
+    times: int
+    chat_id: int | str | None = None
+    skip: int = 0
+
+
+@dataclass
+class _Flood:
+    last: dict[int | str, float] = field(default_factory=dict)
+    groups: dict[int | str, deque[float]] = field(default_factory=dict)
+    overall: deque[float] = field(default_factory=deque)
+    banned_until: float = 0.0
+    banned_at: float = 0.0
+
+
+def parse_html(text: str) -> str:
+    """The text a user sees; raise ApiError(400) where Telegram cannot parse the markup."""
+    out: list[str] = []
+    stack: list[str] = []
+    pos = 0
+    tag = re.compile(r"<(/?)([a-zA-Z0-9-]*)([^<>]*)>")
+    while pos < len(text):
+        char = text[pos]
+        offset = _ByteOffset(text, pos)
+        if char == "<":
+            match = tag.match(text, pos)
+            if match is None:
+                _parse_error(f"Unexpected end of name token at byte offset {offset}")
+            closing, name = match.group(1), match.group(2).lower()
+            if closing:
+                if not stack or stack[-1] != name:
+                    expected = f'"</{stack[-1]}>"' if stack else "nothing"
+                    _parse_error(
+                        f'Unmatched end tag at byte offset {offset}, expected {expected}, found "</{name}>"'
+                    )
+                stack.pop()
+            else:
+                if name not in _TAGS:
+                    _parse_error(f'Unsupported start tag "{name}" at byte offset {offset}')
+                if name == "a" and not re.match(r"""^\s+href\s*=\s*("[^"]*"|'[^']*')\s*$""", match.group(3)):
+                    _parse_error(f'Tag "a" must have attribute "href" at byte offset {offset}')
+                stack.append(name)
+            pos = match.end()
+        elif char == "&":
+            match = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|lt|gt|amp|quot);").match(text, pos)
+            out.append(html.unescape(match.group(0)) if match else "&")
+            pos = match.end() if match else pos + 1
+        else:
+            out.append(char)
+            pos += 1
+    if stack:
+        _parse_error(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+class _ByteOffset:
+    """A character position shown as Telegram's byte offset, computed only when printed."""
+
+    def __init__(self, text: str, position: int) -> None:
+        self.text, self.position = text, position
+
+    def __str__(self) -> str:
+        return str(len(self.text[: self.position].encode()))
+
+
+def _parse_error(detail: str) -> NoReturn:
+    raise ApiError(400, f"Bad Request: can't parse entities: {detail}")
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _chat(chat_id: int | str) -> dict[str, Any]:
+    if isinstance(chat_id, str):
+        return {
+            "id": -1000000000000 - (sum(map(ord, chat_id)) % 10**6),
+            "type": "channel",
+            "username": chat_id[1:],
+        }
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": f"user{chat_id}"}
+    kind = "supergroup" if str(chat_id).startswith("-100") else "group"
+    return {"id": chat_id, "type": kind, "title": f"chat {chat_id}"}
+
+
+def _value(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    if re.fullmatch(r"-?[0-9]+", raw):
+        return int(raw)
+    if raw in ("true", "false"):
+        return raw == "true"
+    if raw[:1] in "{[":
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+class TelegramAPI:
+    """The fake Bot API server. Thread-safe: call its methods from any thread."""
+
+    def __init__(self, token: str = TOKEN, limits: FloodLimits | None = FloodLimits(), port: int = 0) -> None:
+        self.token = token
+        self.limits = limits
+        self.port = port
+        self.calls: list[Call] = []
+        self.messages: list[SentMessage] = []
+        self.commands_menu: list[dict[str, Any]] = []
+        self.blocked: set[int | str] = set()
+        self.missing: set[int | str] = set()
+        self.migrated: dict[int | str, int] = {}
+        #: Each flood limit a sendMessage broke: (chat_id, "chat" | "group" | "overall", seconds short).
+        self.flood_violations: list[tuple[int | str, str, float]] = []
+        #: Rate-limited calls that arrived while a 429's retry_after was still running (not
+        #: counting those already in flight when the 429 was answered).
+        self.early_calls = 0
+        self._rules: list[_Rule] = []
+        self._updates: list[dict[str, Any]] = []
+        self._flood = _Flood()
+        self._next_update = 1
+        self._next_message = 1
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._closing: asyncio.Event | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """Root URL, for the notifier's ``base_url``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> TelegramAPI:
+        """Start the server thread and listen."""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-api", daemon=True)
+        self._thread.start()
+        self._run(self._prepare())
+        self.up()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening and end the thread."""
+        if self._loop is None or self._thread is None:
+            return
+        self.down()
+        self._run(self._cancel_leftovers())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+        self._loop = self._thread = None
+
+    def down(self) -> None:
+        """Stop answering (connections refused) but keep every record: an outage."""
+        if self._runner is not None:
+            self._run(self._shutdown())
+
+    def up(self) -> None:
+        """Listen again on the same port after :meth:`down`."""
+        self._run(self._listen())
+
+    def __enter__(self) -> TelegramAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run(self, coroutine: Any, timeout: float = 15) -> Any:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    async def _prepare(self) -> None:
+        self._closing = asyncio.Event()
+
+    async def _listen(self) -> None:
+        assert self._closing is not None
+        self._closing.clear()
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def _cancel_leftovers(self) -> None:
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _shutdown(self) -> None:
+        assert self._closing is not None and self._runner is not None
+        self._closing.set()
+        await self._runner.cleanup()
+        self._runner = None
+
+    # -- test controls -----------------------------------------------------------------------
+    def fail(
+        self, method: str, fault: Fault, times: int = 1, chat_id: int | str | None = None, skip: int = 0
+    ) -> None:
+        """Answer ``times`` calls of ``method`` (to ``chat_id``, if given) with ``fault``, after ``skip``."""
+        with self._lock:
+            self._rules.append(_Rule(method.lower(), fault, times, chat_id, skip))
+
+    def queue_message(
+        self,
+        text: str,
+        chat_id: int,
+        user_id: int | None = None,
+        username: str | None = None,
+        thread_id: int | None = None,
+    ) -> int:
+        """Queue an incoming message (e.g. ``/status``) for getUpdates; returns its update_id."""
+        user = {
+            "id": user_id or chat_id,
+            "is_bot": False,
+            "first_name": "Tester",
+            "username": username or "tester",
+        }
+        message: dict[str, Any] = {
+            "message_id": 0,
+            "from": user,
+            "chat": _chat(chat_id),
+            "date": int(time.time()),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        with self._lock:
+            update_id = self._next_update
+            self._next_update += 1
+            message["message_id"] = 10_000 + update_id
+            self._updates.append({"update_id": update_id, "message": message})
+        return update_id
+
+    def sent(self, chat_id: int | str | None = None) -> list[SentMessage]:
+        """Accepted messages, oldest first (to ``chat_id`` only, if given)."""
+        with self._lock:
+            return [m for m in self.messages if chat_id is None or m.chat_id == chat_id]
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Recorded calls of one method."""
+        with self._lock:
+            return [call for call in self.calls if call.method.lower() == method.lower()]
+
+    def count_status(self, status: int) -> int:
+        """How many answers had this HTTP status (e.g. 429)."""
+        with self._lock:
+            return sum(1 for call in self.calls if call.status == status)
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 15) -> Any:
+        """Poll ``predicate`` until it is truthy (blocking; use ``asyncio.to_thread`` in async tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(0.02)
+        raise TimeoutError(f"condition not met within {timeout}s; {len(self.calls)} calls so far")
+
+    def wait_for_messages(
+        self, count: int, chat_id: int | str | None = None, timeout: float = 15
+    ) -> list[SentMessage]:
+        """Wait until at least ``count`` messages (to ``chat_id``) were accepted."""
+
+        def enough() -> list[SentMessage] | None:
+            messages = self.sent(chat_id)
+            return messages if len(messages) >= count else None
+
+        return self.wait_for(enough, timeout)
+
+    # -- request handling --------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if request.match_info["token"] != self.token:
+            return self._answer(method, params, arrived, ApiError(401, "Unauthorized"))
+        fault = self._take_fault(method.lower(), params.get("chat_id"))
+        try:
+            if fault is not None and fault.kind in ("slow", "timeout"):
+                if fault.kind == "timeout" and fault.accepted:
+                    self._dispatch(method.lower(), params, time.monotonic())
+                await self._sleep(fault.seconds)
+                if fault.kind == "timeout":
+                    return self._answer(method, params, arrived, ApiError(504, "Gateway Timeout"))
+                fault = None
+            if fault is not None:
+                raise self._fault_error(fault, arrived)
+            if method.lower() == "getupdates":
+                result: Any = await self._get_updates(params)
+            else:
+                result = self._dispatch(method.lower(), params, time.monotonic())
+        except ApiError as error:
+            return self._answer(method, params, arrived, error)
+        return self._answer(method, params, arrived, result)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        raw: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            raw.update(await request.json())
+        elif request.can_read_body:
+            raw.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        return {key: value if key == "text" else _value(value) for key, value in raw.items()}
+
+    def _answer(self, method: str, params: dict[str, Any], arrived: float, outcome: Any) -> web.Response:
+        if isinstance(outcome, ApiError):
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": outcome.status,
+                "description": outcome.description,
+            }
+            if outcome.parameters:
+                body["parameters"] = outcome.parameters
+            status, description = outcome.status, outcome.description
+        else:
+            body, status, description = {"ok": True, "result": outcome}, 200, ""
+        with self._lock:
+            self.calls.append(Call(method, params, arrived, status, description))
+        return web.json_response(body, status=status)
+
+    def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
+        with self._lock:
+            for rule in self._rules:
+                if rule.times > 0 and rule.method == method and rule.chat_id in (None, chat_id):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
+                    rule.times -= 1
+                    return rule.fault
+        return None
+
+    def _fault_error(self, fault: Fault, now: float) -> ApiError:
+        if fault.kind == "retry_after":
+            with self._lock:
+                self._ban(now, fault.seconds)
+            return _too_many(fault.seconds)
+        if fault.kind == "migrate":
+            description = "Bad Request: group chat was upgraded to a supergroup chat"
+            return ApiError(400, description, {"migrate_to_chat_id": fault.new_chat_id})
+        return ApiError(fault.status, fault.description)
+
+    async def _sleep(self, seconds: float) -> None:
+        assert self._closing is not None
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), timeout=min(seconds, 120))
+
+    def _dispatch(self, method: str, params: dict[str, Any], now: float) -> Any:
+        if method == "getme":
+            return BOT_USER
+        if method in ("deletewebhook", "close"):
+            return True
+        if method in _RATE_LIMITED:
+            self._check_ban(now)
+        if method == "setmycommands":
+            commands = params.get("commands")
+            self.commands_menu = commands if isinstance(commands, list) else []
+            return True
+        if method == "sendmessage":
+            return self._send_message(params, now)
+        if method == "editmessagetext":
+            return self._edit_message(params)
+        raise ApiError(404, "Not Found")
+
+    def _check_ban(self, now: float) -> None:
+        with self._lock:
+            left = self._flood.banned_until - now
+            # Requests already on their way when the 429 went out could not have known about it.
+            in_flight = now - self._flood.banned_at <= IN_FLIGHT
+            if left > 0 and not in_flight:
+                self.early_calls += 1
+        if left > 0:
+            raise _too_many(left)
+
+    def _ban(self, now: float, seconds: float) -> None:
+        """Start a bot-wide flood wait (caller holds the lock)."""
+        if now + seconds > self._flood.banned_until:
+            self._flood.banned_until, self._flood.banned_at = now + seconds, now
+
+    def _chat_checks(self, params: dict[str, Any]) -> int | str:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, (int, str)) or isinstance(chat_id, bool) or chat_id == "":
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        if chat_id in self.migrated:
+            description = "Bad Request: group chat was upgraded to a supergroup chat"
+            raise ApiError(400, description, {"migrate_to_chat_id": self.migrated[chat_id]})
+        if chat_id in self.missing:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def _text(self, params: dict[str, Any]) -> tuple[str, str]:
+        raw = params.get("text")
+        raw = "" if raw is None else str(raw)
+        text = parse_html(raw) if str(params.get("parse_mode", "")).lower() == "html" else raw
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if _utf16(text) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        return raw, text
+
+    def _send_message(self, params: dict[str, Any], now: float) -> dict[str, Any]:
+        chat_id = self._chat_checks(params)
+        raw, text = self._text(params)
+        thread = params.get("message_thread_id")
+        with self._lock:
+            self._check_flood(chat_id, now)
+            message = SentMessage(
+                self._next_message, chat_id, text, raw, now, thread if isinstance(thread, int) else None,
+                params.get("disable_notification") is True,
+            )  # fmt: skip
+            self._next_message += 1
+            self.messages.append(message)
+        return self._message_json(message)
+
+    def _edit_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat_checks(params)
+        raw, text = self._text(params)
+        with self._lock:
+            for index, old in enumerate(self.messages):
+                if old.chat_id == chat_id and old.message_id == params.get("message_id"):
+                    new = SentMessage(old.message_id, chat_id, text, raw, old.at, old.message_thread_id)
+                    self.messages[index] = new
+                    return {**self._message_json(new), "edit_date": int(time.time())}
+        raise ApiError(400, "Bad Request: message to edit not found")
+
+    def _message_json(self, message: SentMessage) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "message_id": message.message_id, "from": BOT_USER, "chat": _chat(message.chat_id),
+            "date": int(time.time()), "text": message.text,
+        }  # fmt: skip
+        if message.message_thread_id is not None:
+            body.update(message_thread_id=message.message_thread_id, is_topic_message=True)
+        return body
+
+    def _check_flood(self, chat_id: int | str, now: float) -> None:
+        """Apply the flood limits (caller holds the lock); answer 429 and ban when exceeded."""
+        limits, flood = self.limits, self._flood
+        if limits is None:
+            return
+        slack = limits.tolerance
+        waits = []
+        last = flood.last.get(chat_id)
+        if last is not None and now - last < limits.chat_interval - slack:
+            waits.append(("chat", last + limits.chat_interval - now))
+        group = (
+            flood.groups.setdefault(chat_id, deque()) if (isinstance(chat_id, str) or chat_id < 0) else None
+        )
+        for rule, window, count, period in (
+            ("group", group, limits.group_messages, limits.group_period),
+            ("overall", flood.overall, limits.overall_messages, limits.overall_period),
+        ):
+            if window is None:
+                continue
+            while window and window[0] <= now - period + slack:
+                window.popleft()
+            if len(window) >= count:
+                waits.append((rule, window[0] + period - now))
+        if waits:
+            self.flood_violations.extend((chat_id, rule, wait) for rule, wait in waits)
+            seconds = max(1, math.ceil(max(wait for _, wait in waits)))
+            self._ban(now, seconds)
+            raise _too_many(seconds)
+        flood.last[chat_id] = now
+        flood.overall.append(now)
+        if group is not None:
+            group.append(now)
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        assert self._closing is not None
+        offset = params.get("offset") or 0
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 60)
+        while True:
+            with self._lock:
+                if offset:
+                    self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                pending = list(self._updates)
+            if pending or time.monotonic() >= deadline or self._closing.is_set():
+                return pending[: int(params.get("limit") or 100)]
+            await asyncio.sleep(0.02)
+
+
+def _too_many(seconds: float) -> ApiError:
+    seconds = max(1, math.ceil(seconds))
+    return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+
+@pytest.fixture
+def telegram_api() -> Iterator[TelegramAPI]:
+    """A started :class:`TelegramAPI` on a free loopback port, with Telegram's flood limits."""
+    api = TelegramAPI().start()
+    try:
+        yield api
+    finally:
+        api.stop()
