@@ -1,0 +1,68 @@
+"""Which sender domains belong to banks, and the organisational domain used for DKIM alignment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: HDFC Bank's alert domains (the 2026 templates come from ``alerts@hdfcbank.bank.in``).
+HDFC_DOMAINS: tuple[str, ...] = ("hdfcbank.bank.in", "hdfcbank.net", "hdfcbank.com")
+
+#: Other Indian banks' mail domains, so their authenticated mail counts as a bank's. Every domain
+#: under ``bank.in`` (a zone only banks regulated by the RBI can register) counts too.
+KNOWN_BANK_DOMAINS: tuple[str, ...] = (
+    *HDFC_DOMAINS,
+    "icicibank.com",
+    "sbi.co.in",
+    "sbicard.com",
+    "axisbank.com",
+    "kotak.com",
+    "yesbank.in",
+    "indusind.com",
+    "idfcfirstbank.com",
+    "bankofbaroda.com",
+    "pnb.co.in",
+    "canarabank.com",
+    "unionbankofindia.co.in",
+    "federalbank.co.in",
+    "rblbank.com",
+    "aubank.in",
+    "cityunionbank.org",
+)
+
+#: Suffixes under which the organisational domain has three labels (``hdfcbank.bank.in``).
+_TWO_LABEL_SUFFIXES = frozenset(
+    {
+        "bank.in",
+        "co.in",
+        "net.in",
+        "org.in",
+        "firm.in",
+        "gen.in",
+        "ind.in",
+        "ac.in",
+        "gov.in",
+        "co.uk",
+        "com.au",
+    }
+)
+
+
+def org_domain(domain: str) -> str:
+    """The organisational domain (``alerts.hdfcbank.bank.in`` → ``hdfcbank.bank.in``)."""
+    labels = domain.lower().strip(".").split(".")
+    if len(labels) >= 3 and ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def domain_matches(domain: str, patterns: Iterable[str]) -> bool:
+    """True when ``domain`` is one of ``patterns`` or a subdomain of one."""
+    domain = domain.lower().strip(".")
+    return any(domain == p or domain.endswith("." + p) for p in (p.lower().strip(".") for p in patterns) if p)
+
+
+def is_bank_domain(domain: str, extra: Iterable[str] = ()) -> bool:
+    """Whether mail from ``domain`` may be a bank's (known list, ``*.bank.in``, or ``extra``)."""
+    if not domain:
+        return False
+    return domain_matches(domain, (*KNOWN_BANK_DOMAINS, "bank.in", *extra))

@@ -1,0 +1,202 @@
+"""``payalert imap explain`` and ``payalert imap test-connection``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from payalert_core import CliContext, UserError, config_option
+
+from .config import ImapSourceConfig
+from .connection import ImapError, MailboxConnection
+from .message import read_message
+from .parsing import AlertText, ParserChain, make_chain
+from .verdict import ReadSettings, Verdict, classify_mail, classify_text
+
+
+@click.group("imap")
+def imap_commands() -> None:
+    """Bank and UPI alert e-mails over IMAP (payalert-imap)."""
+
+
+def configured_source(source_name: str | None) -> tuple[str, ImapSourceConfig]:
+    """The imap source named ``source_name`` (or the only one) from the config the payalert group loads."""
+    state = click.get_current_context().find_object(CliContext)
+    if state is None:
+        raise UserError("run this as `payalert imap …` so the config can be loaded")
+    config = state.config
+    imap = {
+        name: section for name, section in config.sources.items() if isinstance(section, ImapSourceConfig)
+    }
+    if source_name is None:
+        if len(imap) != 1:
+            found = ", ".join(sorted(imap)) or "none"
+            raise UserError(
+                f"{state.config_path}: expected exactly one source with type: imap (found: {found}); "
+                "choose one with --source"
+            )
+        source_name = next(iter(imap))
+    elif source_name not in imap:
+        raise UserError(f"{state.config_path}: sources.{source_name} is not a source with type: imap")
+    return source_name, imap[source_name]
+
+
+@imap_commands.command("explain")
+@click.argument("file", type=click.File("rb"), default="-", required=False)
+@click.option("--text", "as_text", is_flag=True, help="FILE is a bare alert body, not an e-mail.")
+@click.option(
+    "--jsonl", is_flag=True, help='Read {"text", "from", "subject"} objects, one per line, from stdin.'
+)
+@click.option("--from", "sender", default="", help="With --text: the sender address (or SMS sender id).")
+@click.option("--subject", default="", help="With --text: the subject.")
+@click.option(
+    "--source", "source_name", default=None, help="Use this imap source's rules and trust settings."
+)
+@click.option(
+    "--authserv-id",
+    "authserv_ids",
+    multiple=True,
+    help="Authserv-id to trust (default: the source's, else mx.google.com).",
+)
+@config_option
+def explain(
+    file: Any,
+    as_text: bool,
+    jsonl: bool,
+    sender: str,
+    subject: str,
+    source_name: str | None,
+    authserv_ids: tuple[str, ...],
+) -> None:
+    """Print what payalert makes of one e-mail (FILE.eml, or - for stdin) as JSON."""
+    chain, settings = _reading_setup(source_name, authserv_ids)
+    if jsonl:
+        for number, line in enumerate(sys.stdin, start=1):
+            if line.strip():
+                click.echo(json.dumps(_explain_line(line, number, chain), ensure_ascii=False))
+        return
+    data = file.read()
+    if as_text:
+        message = AlertText(text=data.decode("utf-8", errors="replace"), subject=subject, sender=sender)
+        verdict = classify_text(message, chain)
+    else:
+        verdict = classify_mail(read_message(data), chain, settings)
+    click.echo(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+
+
+def _reading_setup(
+    source_name: str | None, authserv_ids: tuple[str, ...]
+) -> tuple[ParserChain, ReadSettings]:
+    if source_name is not None:
+        _, config = configured_source(source_name)
+        settings = config.read_settings()
+        chain = make_chain(config.rules)
+    else:
+        settings = ReadSettings()
+        chain = make_chain()
+    if authserv_ids:
+        settings = ReadSettings(
+            **{**_settings_fields(settings), "authserv_ids": tuple(a.lower() for a in authserv_ids)}
+        )
+    return chain, settings
+
+
+def _settings_fields(settings: ReadSettings) -> dict[str, Any]:
+    return {
+        "require_authentication": settings.require_authentication,
+        "authserv_ids": settings.authserv_ids,
+        "bank_domains": settings.bank_domains,
+        "senders": settings.senders,
+        "subject_patterns": settings.subject_patterns,
+        "suspicious_notice": settings.suspicious_notice,
+        "unparsed_notice": settings.unparsed_notice,
+    }
+
+
+def _explain_line(line: str, number: int, chain: ParserChain) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise ValueError('each line must be an object with a "text" string')
+    except ValueError as error:
+        return {"line": number, "amount": None, "reason": f"line {number}: {error}"}
+    message = AlertText(
+        text=item["text"], subject=str(item.get("subject") or ""), sender=str(item.get("from") or "")
+    )
+    verdict: Verdict = classify_text(message, chain)
+    return verdict.to_json()
+
+
+def _stored_cursors(source_name: str, folders: list[str]) -> dict[str, Any]:
+    """The cursor saved for each folder (None for a folder never read)."""
+    context = click.get_current_context().find_object(CliContext)
+    assert context is not None
+    return {folder: context.load_source_state(source_name, folder) for folder in folders}
+
+
+@imap_commands.command("test-connection")
+@click.option(
+    "--source", "source_name", default=None, help="The imap source to test (default: the only one)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@config_option
+def test_connection(source_name: str | None, as_json: bool) -> None:
+    """Log in, list folders, report IDLE support and where reading each folder stands."""
+    name, config = configured_source(source_name)
+    connection = MailboxConnection(config)
+    try:
+        connection.connect()
+        folders = connection.list_folders()
+        watched = {}
+        for folder in config.folders:
+            status = connection.status(folder) if folder in folders else None
+            watched[folder] = (
+                None
+                if status is None
+                else {
+                    "uidvalidity": status.uidvalidity,
+                    "uidnext": status.uidnext,
+                    "messages": status.messages,
+                    "first_run_cursor": {"uidvalidity": status.uidvalidity, "last_uid": status.uidnext - 1},
+                }
+            )
+    except ImapError as error:
+        raise UserError(f"sources.{name}: {error}") from None
+    finally:
+        connection.close()
+    report = {
+        "stored_cursors": _stored_cursors(name, list(config.folders)),
+        "source": name,
+        "server": connection.where,
+        "security": config.security,
+        "username": config.username,
+        "idle": connection.supports_idle,
+        "folders": folders,
+        "watched": watched,
+    }
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{name}: logged in to {connection.where} ({config.security}) as {config.username}")
+    click.echo(f"IDLE: {'supported' if connection.supports_idle else 'not supported, will poll'}")
+    click.echo(f"folders on the server: {', '.join(folders)}")
+    for folder, status in watched.items():
+        if status is None:
+            click.echo(f"{folder}: NOT FOUND on the server; fix sources.{name}.folders")
+        else:
+            click.echo(
+                f"{folder}: UIDVALIDITY {status['uidvalidity']}, {status['messages']} messages, "
+                f"UIDNEXT {status['uidnext']}; a first run starts after UID {status['uidnext'] - 1}"
+            )
+    for folder, cursor in report["stored_cursors"].items():
+        if cursor is None:
+            click.echo(f"{folder}: no stored cursor yet (never read by `payalert run`)")
+        else:
+            click.echo(
+                f"{folder}: stored cursor UIDVALIDITY {cursor['uidvalidity']}, last UID {cursor['last_uid']}"
+            )
+    if any(status is None for status in watched.values()):
+        raise UserError(f"sources.{name}.folders lists a folder the server does not have")

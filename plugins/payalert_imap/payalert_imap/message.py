@@ -1,0 +1,133 @@
+"""A raw RFC 822 message as the facts payalert needs: sender, subject, date, body text, auth headers."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage, Message
+
+from .htmltext import html_to_text
+from .parsing.base import AlertText
+
+_LOOKS_HTML = re.compile(r"^\s*(?:<!doctype html|<html\b)|<body\b", re.I)
+#: Bodies larger than this (in characters) are cut before parsing; alerts are a few kB.
+MAX_TEXT = 200_000
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """What one e-mail says about itself (nothing here is trusted before the trust check)."""
+
+    senders: tuple[str, ...]
+    subject: str
+    sent_at: datetime | None
+    message_id: str | None
+    text: str
+    authentication_results: tuple[str, ...]
+    arc_authentication_results: tuple[str, ...]
+    digest: str
+
+    @property
+    def sender(self) -> str:
+        """The single From address, or ``""`` when there is none or more than one."""
+        return self.senders[0] if len(self.senders) == 1 else ""
+
+    def alert_text(self) -> AlertText:
+        """The view parsers get."""
+        return AlertText(text=self.text, subject=self.subject, sender=self.sender, sent_at=self.sent_at)
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    return [str(value) for key, value in message.raw_items() if key.lower() == name.lower()]  # type: ignore[attr-defined]
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a malformed header the default policy cannot parse: use it as written
+        value = next(iter(_raw_values(message, name)), None)
+    return "" if value is None else " ".join(str(value).split())
+
+
+def _all_headers(message: Message, name: str) -> tuple[str, ...]:
+    """Every value of ``name``, top-most first, as written (unfolded)."""
+    return tuple(" ".join(value.split()) for value in _raw_values(message, name))
+
+
+def _senders(message: Message) -> tuple[str, ...]:
+    try:
+        raw = _raw_values(message, "From")
+    except Exception:
+        return ()
+    addresses = [address.strip().lower() for _, address in email.utils.getaddresses(raw) if address.strip()]
+    return tuple(address for address in addresses if "@" in address)
+
+
+def _date(message: Message) -> datetime | None:
+    raw = _header(message, "Date")
+    if not raw:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _part_text(part: Message) -> str:
+    try:
+        content = part.get_content()  # type: ignore[attr-defined]
+    except (LookupError, UnicodeError, AttributeError, AssertionError, ValueError):
+        payload = part.get_payload(decode=True) or b""
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            content = payload.decode(charset, errors="replace")
+        except LookupError:
+            content = payload.decode("utf-8", errors="replace")
+    return content if isinstance(content, str) else ""
+
+
+def body_text(message: Message) -> str:
+    """The readable body: text/plain when it says something, else the HTML part as text."""
+    plain: list[str] = []
+    html: list[str] = []
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain":
+            content = _part_text(part)
+            if _LOOKS_HTML.search(content[:2000]):  # HTML sent without a Content-Type: read it as HTML
+                html.append(html_to_text(content))
+            else:
+                plain.append(content)
+        elif kind == "text/html":
+            html.append(html_to_text(_part_text(part)))
+    plain_text = "\n".join(p for p in plain if p.strip())
+    if plain_text and re.search(r"\d", plain_text):
+        return plain_text[:MAX_TEXT]
+    html_text = "\n".join(h for h in html if h.strip())
+    return (html_text or plain_text)[:MAX_TEXT]
+
+
+def read_message(raw: bytes) -> MailFacts:
+    """Parse raw message bytes (never raises for malformed mail; missing parts come back empty)."""
+    message: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[assignment]
+    message_id = _header(message, "Message-ID").strip() or None
+    return MailFacts(
+        senders=_senders(message),
+        subject=_header(message, "Subject"),
+        sent_at=_date(message),
+        message_id=message_id,
+        text=body_text(message),
+        authentication_results=_all_headers(message, "Authentication-Results"),
+        arc_authentication_results=_all_headers(message, "ARC-Authentication-Results"),
+        digest=hashlib.sha256(raw).hexdigest(),
+    )

@@ -1,0 +1,324 @@
+"""From one e-mail (or a bare alert text) to a verdict: payment, warning notice, or nothing, and why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from payalert_core import Direction, Payment, format_amount
+
+from .banks import is_bank_domain
+from .message import MailFacts
+from .parsing import AlertParser, AlertText, NotATransaction, ParsedAlert, ParserChain, Refused
+from .parsing.rules import sender_matches
+from .trust import TrustResult, check_trust
+
+Outcome = Literal["payment", "suspicious", "unparsed", "ignored", "not_bank", "filtered"]
+
+#: Wording that says money moved; a trusted bank mail without it (and an amount) is not an alert.
+_MONEY_WORDS = re.compile(
+    r"\b(?:debited|credited|spent|paid|received|sent|deposited|withdrawn|transferred|deducted|refund(?:ed)?|reversed"
+    r"|reversal|purchase|txn|transaction)\b",
+    re.I,
+)
+_AMOUNT = re.compile(r"(?:Rs\.?|INR|₹)\s?\d", re.I)
+_CHANNEL_LABELS = {
+    "upi": "UPI",
+    "card": "Card",
+    "neft": "NEFT",
+    "imps": "IMPS",
+    "rtgs": "RTGS",
+    "refund": "Refund",
+}
+SUSPICIOUS_KIND = "bank.suspicious_email"
+UNPARSED_KIND = "bank.unparsed_email"
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """How a source reads mail: filters, trust and which notices it raises."""
+
+    require_authentication: bool = True
+    authserv_ids: tuple[str, ...] = ("mx.google.com",)
+    bank_domains: tuple[str, ...] = ()
+    senders: tuple[str, ...] = ()
+    subject_patterns: tuple[str, ...] = ()
+    suspicious_notice: bool = True
+    unparsed_notice: bool = True
+    _subjects: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_subjects", tuple(re.compile(p, re.I) for p in self.subject_patterns))
+
+    def filtered_out(self, facts: MailFacts) -> str | None:
+        """Why the source's own filters skip this mail, or None when it passes them."""
+        if self.senders and not any(sender_matches(s, list(self.senders)) for s in facts.senders):
+            return "sender is not in senders"
+        if self._subjects and not any(p.search(facts.subject) for p in self._subjects):
+            return "subject matches none of subject_patterns"
+        return None
+
+    def is_bank_sender(self, facts: MailFacts) -> bool:
+        """Mail from a bank domain, or from a sender the user listed."""
+        domain = facts.sender.rpartition("@")[2]
+        if self.senders and sender_matches(facts.sender, list(self.senders)):
+            return True
+        return is_bank_domain(domain, self.bank_domains)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What payalert makes of one message, with every field for ``imap explain``."""
+
+    outcome: Outcome
+    trust: TrustResult
+    parser: str | None = None
+    alert: ParsedAlert | None = None
+    reason: str | None = None
+    subject: str = ""
+    sender: str = ""
+    message_id: str | None = None
+    sent_at: datetime | None = None
+    digest: str | None = None
+
+    @property
+    def is_payment(self) -> bool:
+        """True when this verdict becomes a payment alert."""
+        return self.outcome == "payment" and self.alert is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """The explain document: fields of the payment (null when none), parser, trust, reason."""
+        alert = self.alert if self.is_payment else None
+        document: dict[str, Any] = {
+            "outcome": self.outcome,
+            "amount": None,
+            "currency": None,
+            "direction": None,
+            "account_last4": None,
+            "counterparty": None,
+            "vpa": None,
+            "reference": None,
+            "occurred_at": None,
+            "balance": None,
+            "channel": None,
+            "parser": self.parser,
+            "trust": self.trust.to_json(),
+            "reason": self.reason,
+            "subject": self.subject or None,
+            "from": self.sender or None,
+        }
+        if alert is not None:
+            document.update(_alert_fields(alert))
+        elif self.alert is not None:
+            document["parsed"] = _alert_fields(self.alert)
+        return document
+
+    def to_payment(self, context: Mapping[str, Any] | None = None) -> Payment | None:
+        """The payment or notice this verdict alerts as, or None when it alerts nothing."""
+        if self.is_payment and self.alert is not None:
+            return _payment(self, self.alert, context or {})
+        if self.outcome in ("suspicious", "unparsed"):
+            return _notice(self, context or {})
+        return None
+
+
+def _alert_fields(alert: ParsedAlert) -> dict[str, Any]:
+    return {
+        "amount": str(alert.amount),
+        "currency": alert.currency,
+        "direction": alert.direction,
+        "account_last4": alert.account_last4,
+        "counterparty": alert.counterparty,
+        "vpa": alert.vpa,
+        "reference": alert.reference,
+        "occurred_at": alert.occurred_at.isoformat(),
+        "balance": None if alert.balance is None else str(alert.balance),
+        "channel": alert.channel,
+        **({"details": alert.details} if alert.details else {}),
+    }
+
+
+def looks_transactional(text: str) -> bool:
+    """An amount and a word saying money moved: what an unread alert would have."""
+    return bool(_AMOUNT.search(text) and _MONEY_WORDS.search(text))
+
+
+def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) -> Verdict:
+    """The verdict on one parsed e-mail: filters, parsers, then the trust check."""
+    base = {
+        "subject": facts.subject,
+        "sender": facts.sender or ", ".join(facts.senders),
+        "message_id": facts.message_id,
+        "sent_at": facts.sent_at,
+        "digest": facts.digest,
+    }
+    skipped = settings.filtered_out(facts)
+    if skipped:
+        return Verdict(
+            "filtered", TrustResult("not_checked", "filtered before the trust check"), reason=skipped, **base
+        )
+    parser, result = chain.run(facts.alert_text())
+    bank_sender = settings.is_bank_sender(facts)
+    if not settings.require_authentication:
+        trust = TrustResult("not_checked", "require_authentication is off")
+    elif result is None and not bank_sender:
+        trust = TrustResult("not_checked", "not a bank's mail")
+    else:
+        trust = check_trust(facts, settings.authserv_ids, _trusted_domains(parser), _extra(settings))
+    name = parser.name if parser else None
+    return _decide(result, name, trust, bank_sender, facts.text, settings, base)
+
+
+def _trusted_domains(parser: AlertParser | None) -> tuple[str, ...]:
+    if parser is None or not parser.domains:
+        return ()
+    return tuple(parser.domains)
+
+
+def _extra(settings: ReadSettings) -> tuple[str, ...]:
+    sender_domains = tuple(s.rpartition("@")[2] for s in settings.senders)
+    return (*settings.bank_domains, *sender_domains)
+
+
+def _decide(
+    result: ParsedAlert | NotATransaction | Refused | None,
+    parser: str | None,
+    trust: TrustResult,
+    bank_sender: bool,
+    text: str,
+    settings: ReadSettings,
+    base: dict[str, Any],
+) -> Verdict:
+    suspicious: Outcome = "suspicious" if settings.suspicious_notice else "ignored"
+    if isinstance(result, ParsedAlert):
+        if trust.trusted:
+            return Verdict("payment", trust, parser, result, **base)
+        return Verdict(
+            suspicious, trust, parser, result, reason=f"looks like a bank alert but {trust.reason}", **base
+        )
+    if isinstance(result, NotATransaction):
+        return Verdict("ignored", trust, parser, reason=result.reason, **base)
+    if result is None and not bank_sender:
+        return Verdict("not_bank", trust, reason="not from a bank and no parser recognised it", **base)
+    if not trust.trusted:
+        return Verdict(
+            suspicious, trust, parser, reason=f"claims to be a bank's mail but {trust.reason}", **base
+        )
+    why = result.reason if isinstance(result, Refused) else "no parser understood this bank mail"
+    if result is None and not looks_transactional(text):
+        return Verdict(
+            "ignored", trust, reason="a bank mail without an amount that moved: not an alert", **base
+        )
+    outcome: Outcome = "unparsed" if settings.unparsed_notice else "ignored"
+    return Verdict(outcome, trust, parser, reason=why, **base)
+
+
+def classify_text(message: AlertText, chain: ParserChain) -> Verdict:
+    """The verdict on a bare alert text (``explain --text``/``--jsonl``): parsers only, trust not checked."""
+    parser, result = chain.run(message)
+    trust = TrustResult("not_checked", "a bare text has no headers to check")
+    base: dict[str, Any] = {"subject": message.subject, "sender": message.sender, "sent_at": message.sent_at}
+    name = parser.name if parser else None
+    if isinstance(result, ParsedAlert):
+        return Verdict("payment", trust, name, result, **base)
+    if isinstance(result, NotATransaction):
+        return Verdict("ignored", trust, name, reason=result.reason, **base)
+    if isinstance(result, Refused):
+        return Verdict("unparsed", trust, name, reason=result.reason, **base)
+    return Verdict(
+        "unparsed", trust, reason=f"no parser recognised the text (tried {', '.join(chain.names)})", **base
+    )
+
+
+def external_id(verdict: Verdict, alert: ParsedAlert | None) -> str:
+    """The dedupe key: the bank's reference when there is one, so two mails about one payment alert once."""
+    if alert is not None and alert.reference:
+        return f"ref:{alert.reference}:{alert.direction}"
+    if verdict.message_id:
+        return f"msg:{verdict.message_id}"
+    return f"sha256:{verdict.digest or 'none'}"
+
+
+def _title(alert: ParsedAlert) -> str:
+    label = _CHANNEL_LABELS.get(alert.channel, "Account")
+    party = alert.counterparty
+    if alert.channel == "card":
+        verb = "spend at" if alert.direction == "debit" else "credit from"
+        return (
+            f"Card {verb} {party}" if party else f"Card {'spend' if alert.direction == 'debit' else 'credit'}"
+        )
+    if alert.channel == "refund":
+        return f"Refund from {party}" if party else "Refund"
+    if alert.direction == "credit":
+        return f"{label} credit from {party}" if party else f"{label} credit"
+    return f"{label} debit to {party}" if party else f"{label} debit"
+
+
+def _payment(verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any]) -> Payment:
+    details: dict[str, str] = {}
+    if alert.account_last4:
+        details["Account"] = f"••{alert.account_last4}"
+    if alert.vpa:
+        details["VPA"] = alert.vpa
+    if alert.reference:
+        details["Reference"] = alert.reference
+    if alert.balance is not None:
+        details["Balance"] = format_amount(alert.balance, alert.currency if alert.currency else "INR")
+    details["Parser"] = alert.parser
+    summary_parts = [f"••{alert.account_last4}" if alert.account_last4 else "", alert.reference or ""]
+    return Payment(
+        source=str(context.get("source", "")),
+        kind=f"bank.{alert.channel}.{alert.direction}",
+        external_id=external_id(verdict, alert),
+        amount=alert.amount,
+        currency=alert.currency,
+        direction=Direction.IN if alert.direction == "credit" else Direction.OUT,
+        occurred_at=alert.occurred_at,
+        title=_title(alert),
+        summary=" · ".join(p for p in summary_parts if p),
+        counterparty=alert.counterparty,
+        reference=alert.reference,
+        details=details,
+        raw=_raw(verdict, context),
+    )
+
+
+def _notice(verdict: Verdict, context: Mapping[str, Any]) -> Payment:
+    suspicious = verdict.outcome == "suspicious"
+    kind = SUSPICIOUS_KIND if suspicious else UNPARSED_KIND
+    sender = verdict.sender or "an unknown sender"
+    title = (
+        f"Suspicious e-mail claiming to be from {sender}"
+        if suspicious
+        else f"Unread bank e-mail from {sender}"
+    )
+    details = {"Subject": verdict.subject or "(no subject)", "From": sender, "Reason": verdict.reason or ""}
+    return Payment(
+        source=str(context.get("source", "")),
+        kind=kind,
+        external_id=f"{kind.rsplit('.', 1)[1]}:{verdict.message_id or verdict.digest}",
+        amount=None,
+        currency=None,
+        direction=Direction.NONE,
+        occurred_at=verdict.sent_at or datetime.now(UTC),
+        title=title,
+        summary=verdict.reason or "",
+        details=details,
+        raw=_raw(verdict, context),
+    )
+
+
+def _raw(verdict: Verdict, context: Mapping[str, Any]) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "outcome": verdict.outcome,
+        "parser": verdict.parser,
+        "trust": verdict.trust.to_json(),
+        "message_id": verdict.message_id,
+        "subject": verdict.subject,
+        "from": verdict.sender,
+    }
+    raw.update({k: v for k, v in context.items() if k != "source"})
+    return raw
