@@ -72,6 +72,9 @@ class SourceRuntimeImpl:
         self.metrics = metrics
         self.health = health
         self.on_stored = on_stored
+        self._ingested = metrics.events_ingested.labels(name)
+        self._duplicates = metrics.events_duplicate.labels(name)
+        self._filtered = metrics.events_filtered.labels(name)
 
     async def ingest(
         self, payments: Sequence[Payment], cursors: Mapping[str, Any] | None = None
@@ -103,11 +106,11 @@ class SourceRuntimeImpl:
 
     def _count(self, stored: int, duplicates: int, filtered: int) -> None:
         if stored:
-            self.metrics.events_ingested.labels(self.name).inc(stored)
+            self._ingested.inc(stored)
         if duplicates:
-            self.metrics.events_duplicate.labels(self.name).inc(duplicates)
+            self._duplicates.inc(duplicates)
         if filtered:
-            self.metrics.events_filtered.labels(self.name).inc(filtered)
+            self._filtered.inc(filtered)
 
     async def load_state(self, key: str = "cursor") -> Any:
         """A cursor saved by an earlier ingest."""

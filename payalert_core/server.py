@@ -46,7 +46,7 @@ def build_app(
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", prometheus)
     for source in push_sources:
-        sub_app = web.Application(client_max_size=max_body_bytes, middlewares=[_unavailable_when_store_fails])
+        sub_app = web.Application(client_max_size=max_body_bytes)  # the root app's middleware covers it
         source.add_routes(sub_app)
         # People paste webhook URLs without the trailing slash, and senders do not follow redirects:
         # serve the sub-app's root routes there too (registered first, so they win over the prefix).

@@ -1,8 +1,10 @@
 """The durable store: events, deliveries (an outbox per notifier target) and source state, in SQLite.
 
-One thread owns the connection. Writes from many coroutines are queued and committed together
-(group commit): one transaction and one fsync for everything that arrived meanwhile, each write in
-its own savepoint so one failing write never takes the others down.
+Writes from many coroutines are queued and committed together (group commit): one transaction and
+one fsync for everything that arrived meanwhile, each write in its own savepoint so one failing
+write never takes the others down. The statements run on the event loop (microseconds each); only
+the COMMIT, which waits for the disk, runs in a thread. Reads use a second connection, which WAL
+lets see the last commit while the next one is being written.
 """
 
 from __future__ import annotations
@@ -85,6 +87,15 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class _IngestRequest:
+    """Payments and state to write; the writer merges all requests of a group into bulk statements."""
+
+    payments: Sequence[Payment]
+    lanes: Sequence[Lane]
+    state: dict[tuple[str, str], Any]
+
+
+@dataclass(frozen=True)
 class StoredIngest:
     """What one ingest wrote: new event ids and the number of duplicates dropped."""
 
@@ -103,7 +114,8 @@ class Store:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store")
         self._connection: sqlite3.Connection | None = None
-        self._queue: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future]] = []
+        self._reader: sqlite3.Connection | None = None
+        self._queue: list[tuple[Callable[[sqlite3.Connection], Any] | _IngestRequest, asyncio.Future]] = []
         self._wakeup: asyncio.Event | None = None
         self._writer: asyncio.Task | None = None
         self.commits = 0
@@ -150,6 +162,8 @@ class Store:
                 "point data_dir at a writable folder"
             ) from None
         self._connection = connection
+        self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._reader.execute("PRAGMA query_only=ON")
 
     async def close(self) -> None:
         """Commit what is queued, then close the connection."""
@@ -160,13 +174,16 @@ class Store:
             self._writer = None
             if self._queue:
                 await self._flush()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._connection is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._connection.close)
             self._connection = None
         self._executor.shutdown(wait=True)
 
     # -- the group-commit writer ------------------------------------------------------------------
-    async def write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, operation: Callable[[sqlite3.Connection], T] | _IngestRequest) -> T:
         """Run ``operation`` inside the next group transaction; return its result once committed."""
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._queue.append((operation, future))
@@ -186,8 +203,9 @@ class Store:
         batch, self._queue = self._queue, []
         loop = asyncio.get_running_loop()
         try:
-            outcomes = await loop.run_in_executor(self._executor, self._commit_batch, [op for op, _ in batch])
-        except Exception as error:  # the commit itself failed: nobody's write is durable
+            outcomes = self._write_batch([op for op, _ in batch])
+            await loop.run_in_executor(self._executor, self._commit)
+        except Exception as error:  # the transaction failed as a whole: nobody's write is durable
             for _, future in batch:
                 if not future.done():
                     future.set_exception(error)
@@ -201,31 +219,66 @@ class Store:
             else:
                 future.set_exception(value)
 
-    def _commit_batch(self, operations: list[Callable[[sqlite3.Connection], Any]]) -> list[tuple[bool, Any]]:
+    def _write_batch(
+        self, operations: list[Callable[[sqlite3.Connection], Any] | _IngestRequest]
+    ) -> list[tuple[bool, Any]]:
+        """Begin a transaction and run every write in it (each isolated in a savepoint)."""
         connection = self._require_connection()
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
+        ingests = [(index, op) for index, op in enumerate(operations) if isinstance(op, _IngestRequest)]
         connection.execute("BEGIN IMMEDIATE")
         try:
-            for operation in operations:
-                connection.execute("SAVEPOINT op")
-                try:
-                    outcomes.append((True, operation(connection)))
-                    connection.execute("RELEASE op")
-                except Exception as error:
-                    connection.execute("ROLLBACK TO op")
-                    connection.execute("RELEASE op")
-                    outcomes.append((False, error))
+            if ingests:
+                self._run_isolated(
+                    connection,
+                    outcomes,
+                    [i for i, _ in ingests],
+                    lambda: _bulk_ingest(connection, [op for _, op in ingests]),
+                )
+            for index, operation in enumerate(operations):
+                if not isinstance(operation, _IngestRequest):
+                    self._run_isolated(connection, outcomes, [index], lambda op=operation: [op(connection)])
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        return outcomes
+
+    def _commit(self) -> None:
+        """COMMIT (the fsync happens here); roll back if it fails."""
+        connection = self._require_connection()
+        try:
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             raise
-        return outcomes
+
+    @staticmethod
+    def _run_isolated(
+        connection: sqlite3.Connection,
+        outcomes: list[tuple[bool, Any]],
+        indexes: list[int],
+        work: Callable[[], list[Any]],
+    ) -> None:
+        """Run ``work`` in a savepoint; its results (or its error) go to ``outcomes[indexes]``."""
+        connection.execute("SAVEPOINT op")
+        try:
+            results = work()
+            connection.execute("RELEASE op")
+        except Exception as error:
+            connection.execute("ROLLBACK TO op")
+            connection.execute("RELEASE op")
+            for index in indexes:
+                outcomes[index] = (False, error)
+            return
+        for index, result in zip(indexes, results, strict=True):
+            outcomes[index] = (True, result)
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
-        """Run a read-only ``query`` on the store's thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: query(self._require_connection()))
+        """Run a read-only ``query`` (indexed and short) on the reading connection."""
+        if self._reader is None:
+            raise RuntimeError("store is closed")
+        return query(self._reader)
 
     def _require_connection(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -237,33 +290,7 @@ class Store:
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> StoredIngest:
         """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
-        now = time.time()
-        created = _now_iso()
-
-        def operation(connection: sqlite3.Connection) -> StoredIngest:
-            new_ids: list[int] = []
-            duplicates = 0
-            for payment in payments:
-                cursor = connection.execute(
-                    "INSERT INTO events (source, external_id, kind, payment, created_at) VALUES (?, ?, ?, ?, ?)"
-                    " ON CONFLICT (source, external_id) DO NOTHING",
-                    (payment.source, payment.external_id, payment.kind, payment.to_json(), created),
-                )
-                if cursor.rowcount == 0:
-                    duplicates += 1
-                    continue
-                event_id = int(cursor.lastrowid or 0)
-                new_ids.append(event_id)
-                connection.executemany(
-                    "INSERT INTO deliveries (event_id, notifier, target, status, next_attempt_at, updated_at)"
-                    " VALUES (?, ?, ?, 'pending', ?, ?)",
-                    [(event_id, lane.notifier, lane.target, now, created) for lane in lanes],
-                )
-            for (owner, key), value in state.items():
-                _save_state(connection, owner, key, value)
-            return StoredIngest(new_ids, duplicates)
-
-        return await self.write(operation)
+        return await self.write(_IngestRequest(payments, lanes, state))
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
@@ -364,12 +391,56 @@ class Store:
         return await self.read(query)
 
 
-def _save_state(connection: sqlite3.Connection, owner: str, key: str, value: Any) -> None:
-    connection.execute(
-        "INSERT INTO state (owner, key, value, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (owner, key, json.dumps(value), _now_iso()),
+def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest]) -> list[StoredIngest]:
+    """Every request of a group in a few statements: events, then their deliveries, then state.
+
+    Event ids grow in request order, so each lane's deliveries keep the order payments arrived in.
+    A payment already stored, or repeated within the group, counts as a duplicate of its first copy.
+    """
+    now, created = time.time(), _now_iso()
+    (last_id,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
+    connection.executemany(
+        "INSERT INTO events (source, external_id, kind, payment, created_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (source, external_id) DO NOTHING",
+        [(p.source, p.external_id, p.kind, p.to_json(), created) for r in requests for p in r.payments],
     )
+    new_ids = {
+        (source, external_id): event_id
+        for event_id, source, external_id in connection.execute(
+            "SELECT id, source, external_id FROM events WHERE id > ?", (last_id,)
+        )
+    }
+    results, deliveries, state = [], [], []
+    for request in requests:
+        stored: list[int] = []
+        for payment in request.payments:
+            event_id = new_ids.pop((payment.source, payment.external_id), None)
+            if event_id is not None:
+                stored.append(event_id)
+                deliveries.extend(
+                    (event_id, lane.notifier, lane.target, now, created) for lane in request.lanes
+                )
+        results.append(StoredIngest(stored, len(request.payments) - len(stored)))
+        state.extend(
+            (owner, key, json.dumps(value), created) for (owner, key), value in request.state.items()
+        )
+    connection.executemany(
+        "INSERT INTO deliveries (event_id, notifier, target, status, next_attempt_at, updated_at)"
+        " VALUES (?, ?, ?, 'pending', ?, ?)",
+        deliveries,
+    )
+    connection.executemany(_SAVE_STATE, state)
+    return results
+
+
+_SAVE_STATE = (
+    "INSERT INTO state (owner, key, value, updated_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
+
+
+def _save_state(connection: sqlite3.Connection, owner: str, key: str, value: Any) -> None:
+    connection.execute(_SAVE_STATE, (owner, key, json.dumps(value), _now_iso()))
 
 
 def _deliveries(connection: sqlite3.Connection, where: str, parameters: tuple) -> list[Delivery]:

@@ -18,6 +18,8 @@ from pydantic import Field
 from .. import Direction, Payment, PushSource, SecretStr, SourceConfig, hookimpl, sha256_signature_problem
 
 SIGNATURE_HEADER = "X-Payalert-Signature"
+_STORED = b'{"stored": 1, "duplicate": false}'
+_DUPLICATE = b'{"stored": 0, "duplicate": true}'
 
 
 class WebhookConfig(SourceConfig):
@@ -52,10 +54,9 @@ class WebhookSource(PushSource):
             return web.json_response({"error": f"bad payment: {error}"}, status=400)
         result = await self.ingest([payment])
         self.runtime.health.succeeded()
-        return web.json_response(
-            {"stored": result.stored, "duplicate": bool(result.duplicates)},
-            status=202 if result.stored else 200,
-        )
+        if result.stored:
+            return web.Response(status=202, body=_STORED, content_type="application/json")
+        return web.Response(status=200, body=_DUPLICATE, content_type="application/json")
 
     def parse(self, data: Any) -> Payment:
         """A Payment from the JSON body; ``id``, ``amount`` and ``currency`` are required."""
