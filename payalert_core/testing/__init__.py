@@ -3,7 +3,7 @@
 Registered as a pytest plugin (``pytest11`` entry point), so plugin authors get the fixtures by
 installing ``payalert-core``: ``payalert_daemon`` (start ``payalert run`` on a free loopback port
 with a temporary data dir and a recording notifier), ``dovecot_server`` (a private Dovecot on
-loopback), ``corpus_dir`` and ``free_port``.
+loopback), ``telegram_api`` (a local server behaving like the Telegram Bot API) and ``corpus_dir``.
 """
 
 from __future__ import annotations
