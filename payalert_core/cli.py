@@ -155,7 +155,7 @@ async def _send_test_alerts(state: CliContext) -> int:
                 return 200, {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
 
             runtime = NotifierRuntimeImpl(name, store, HealthRecord("notifier"), status, in_daemon=False)
-            notifier = state.plugins.notifiers[section.type](name, section, runtime)
+            notifier = state.plugins.notifiers[section.type].create(name, section, runtime)
             await notifier.start()
             try:
                 for target in notifier.targets():

@@ -64,7 +64,9 @@ class Daemon:
         for name, notifier_config in self.config.notifiers.items():
             health = HealthRecord("notifier")
             notifier_runtime = NotifierRuntimeImpl(name, self.store, health, self.status)
-            notifier = self.plugins.notifiers[notifier_config.type](name, notifier_config, notifier_runtime)
+            notifier = self.plugins.notifiers[notifier_config.type].create(
+                name, notifier_config, notifier_runtime
+            )
             self.notifiers[name] = notifier
             self.notifier_health[name] = health
         for name, section in self.config.sources.items():
@@ -92,7 +94,7 @@ class Daemon:
                 health,
                 self.delivery.wake,
             )
-            self.sources[name] = cls(name, section, runtime)
+            self.sources[name] = cls.create(name, section, runtime)
             self.source_health[name] = health
 
     async def start(self) -> None:

@@ -49,6 +49,15 @@ class Notifier:
         self.runtime = runtime
         self.log = logging.getLogger(f"payalert.notifier.{name}")
 
+    @classmethod
+    def create(cls, name: str, config: NotifierConfig, runtime: NotifierRuntime) -> Notifier:
+        """Make the instance for one config entry.
+
+        The default is ``cls(name, config, runtime)``. Override it to import heavy libraries only
+        when an entry of this type is configured (the class itself is loaded at every start-up).
+        """
+        return cls(name, config, runtime)
+
     def targets(self) -> Sequence[str]:
         """Independent destinations (e.g. chat ids); each gets its own delivery row and lane."""
         return ("default",)

@@ -72,6 +72,11 @@ class Source:
         self.runtime = runtime
         self.log = logging.getLogger(f"payalert.source.{name}")
 
+    @classmethod
+    def create(cls, name: str, config: SourceConfig, runtime: SourceRuntime) -> Source:
+        """Make the instance for one config entry (override to defer heavy imports, as notifiers can)."""
+        return cls(name, config, runtime)
+
     async def start(self) -> None:
         """Called once before the first poll, request or run; raise StartupError to refuse."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import sqlite3
 import time
@@ -237,7 +238,9 @@ class Store:
                 )
             for index, operation in enumerate(operations):
                 if not isinstance(operation, _IngestRequest):
-                    self._run_isolated(connection, outcomes, [index], lambda op=operation: [op(connection)])
+                    self._run_isolated(
+                        connection, outcomes, [index], functools.partial(_one, operation, connection)
+                    )
         except BaseException:
             connection.execute("ROLLBACK")
             raise
@@ -391,6 +394,10 @@ class Store:
         return await self.read(query)
 
 
+def _one(operation: Callable[[sqlite3.Connection], Any], connection: sqlite3.Connection) -> list[Any]:
+    return [operation(connection)]
+
+
 def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest]) -> list[StoredIngest]:
     """Every request of a group in a few statements: events, then their deliveries, then state.
 
@@ -410,7 +417,9 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
             "SELECT id, source, external_id FROM events WHERE id > ?", (last_id,)
         )
     }
-    results, deliveries, state = [], [], []
+    results: list[StoredIngest] = []
+    deliveries: list[tuple[int, str, str, float, str]] = []
+    state: list[tuple[str, str, str, str]] = []
     for request in requests:
         stored: list[int] = []
         for payment in request.payments:

@@ -109,3 +109,16 @@ def test_third_party_notifier_and_filter_hook_in_a_running_daemon(site, payalert
     assert [a.payment.title for a in alerts] == ["Tiny says: Payment one", "Refund"]
     daemon.wait_for(lambda: lines.exists() and len(lines.read_text().splitlines()) == 2)
     assert lines.read_text().splitlines()[0] == "1 7.50 USD Tiny says: Payment one"
+
+
+def test_loading_plugins_does_not_import_python_telegram_bot():
+    code = (
+        "import sys\n"
+        "from payalert_core.plugins import get_plugin_manager\n"
+        "plugins = get_plugin_manager()\n"
+        "assert 'telegram' in plugins.notifiers\n"
+        "print('telegram' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"  # imported only when a telegram notifier is configured

@@ -79,7 +79,7 @@ def make_payment(external_id="p1", **changes):
 def make_notifier(api, runtime=None, **options):
     settings = {"token": TOKEN, "destinations": [111], "base_url": api.url, "commands": False, **options}
     config = TelegramConfig(type="telegram", **settings)
-    return TelegramNotifier("tg", config, runtime or FakeRuntime())
+    return TelegramNotifier.create("tg", config, runtime or FakeRuntime())
 
 
 @pytest.fixture
