@@ -12,6 +12,7 @@ import pytest
 from payalert_core import Direction, Payment, PermanentFailure, RetryLater, StartupError
 from payalert_core.notifiers.telegram import TelegramNotifier
 from payalert_core.notifiers.telegram_config import TelegramConfig
+from payalert_core.testing import RecordingHealth
 from payalert_core.testing.telegram_api import TOKEN, Fault, FloodLimits, TelegramAPI
 
 # python-telegram-bot 22 warns about its own deprecated int retry_after whenever a 429 arrives.
@@ -20,29 +21,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 HOSTILE = '<script>alert("x")</script> & co 💸 שלום'
 
 
-class FakeHealth:
-    def __init__(self):
-        self.failures, self.info, self.successes = [], {}, 0
-
-    def succeeded(self):
-        self.successes += 1
-
-    def failed(self, error):
-        self.failures.append(error)
-
-    def set(self, **info):
-        self.info.update(info)
-
-    def set_connected(self, connected):
-        self.info["connected"] = connected
-
-
 class FakeRuntime:
     """Stands in for the core's NotifierRuntime."""
 
     def __init__(self, payments=(), document=None, in_daemon=True):
         self.in_daemon = in_daemon
-        self.health = FakeHealth()
+        self.health = RecordingHealth()
         self.state = {}
         self.payments = list(payments)
         self.document = document or {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}

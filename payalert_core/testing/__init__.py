@@ -16,6 +16,7 @@ import pytest
 
 from .daemon import DaemonFactory, DaemonProcess, free_port
 from .dovecot import DovecotFactory, DovecotServer, dovecot_server
+from .memory import MemorySourceRuntime, RecordingHealth
 from .recorder import RecordedAlert
 from .telegram_api import TelegramAPI, telegram_api
 
@@ -24,7 +25,9 @@ __all__ = [
     "DaemonProcess",
     "DovecotFactory",
     "DovecotServer",
+    "MemorySourceRuntime",
     "RecordedAlert",
+    "RecordingHealth",
     "TelegramAPI",
     "corpus_path",
     "dovecot_server",

@@ -15,47 +15,16 @@ import logging
 import statistics
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 from payalert_binance.config import BinanceConfig
 from payalert_binance.source import BinanceSource
 from payalert_binance.testing import BinanceTestServer, deposit_record, p2p_record, pay_record
 
-from payalert_core import IngestResult, Payment
+from payalert_core.testing import MemorySourceRuntime
 
 HISTORY = 10_000
 POLLS = 15
 DAY_MS = 86_400_000
-
-
-class _Health:
-    def succeeded(self) -> None: ...
-    def failed(self, error: str) -> None: ...
-    def set(self, **info: Any) -> None: ...
-    def set_connected(self, connected: bool) -> None: ...
-
-
-class MemoryRuntime:
-    """The smallest SourceRuntime: dedupe on external_id, cursors in a dict."""
-
-    def __init__(self) -> None:
-        self.health = _Health()
-        self.seen: set[str] = set()
-        self.state: dict[str, Any] = {}
-
-    async def ingest(
-        self, payments: Sequence[Payment], cursors: Mapping[str, Any] | None = None
-    ) -> IngestResult:
-        new = [p for p in payments if p.external_id not in self.seen]
-        self.seen.update(p.external_id for p in new)
-        self.state.update(cursors or {})
-        return IngestResult(stored=len(new), duplicates=len(payments) - len(new))
-
-    async def load_state(self, key: str = "cursor") -> Any:
-        return self.state.get(key)
-
-    def count(self, event: str) -> None: ...
 
 
 def _history(server: BinanceTestServer, count: int) -> None:
@@ -72,9 +41,9 @@ async def _scenario(history: int) -> tuple[float, float]:
     """Median wall seconds and mean requests of one poll with ``history`` old records per feed."""
     server = BinanceTestServer()
     await server.start_async()
-    runtime = MemoryRuntime()
+    runtime = MemorySourceRuntime()
     config = BinanceConfig.model_validate(server.source_config())
-    source = BinanceSource("bench", config, runtime)  # type: ignore[arg-type]
+    source = BinanceSource("bench", config, runtime)
     try:
         _history(server, history)
         await source.start()
@@ -93,7 +62,7 @@ async def _scenario(history: int) -> tuple[float, float]:
             walls.append(time.perf_counter() - started)
             requests.append(len(server.requests) - before)
         expected = {f"deposit:new{i}" for i in range(POLLS)}
-        if not expected <= runtime.seen:
+        if not expected <= set(runtime.events):
             raise AssertionError("a new record was not picked up")
         return statistics.median(walls), statistics.mean(requests)
     finally:
