@@ -149,11 +149,11 @@ async def _send_test_alerts(state: CliContext) -> int:
     )
     failures = 0
     try:
+
+        async def status() -> tuple[int, dict[str, Any]]:
+            return 200, {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
+
         for name, section in config.notifiers.items():
-
-            async def status() -> tuple[int, dict[str, Any]]:
-                return 200, {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
-
             runtime = NotifierRuntimeImpl(name, store, HealthRecord("notifier"), status, in_daemon=False)
             notifier = state.plugins.notifiers[section.type].create(name, section, runtime)
             await notifier.start()

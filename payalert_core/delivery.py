@@ -41,7 +41,6 @@ class LaneWorker:
         self.health = health
         self._wakeup = asyncio.Event()
         self._stopping = False
-        self.sending = False
 
     def wake(self) -> None:
         """New work may be waiting."""
@@ -88,7 +87,6 @@ class LaneWorker:
                 delivery, f"gave up after retrying for {give_up}; last error: {delivery.last_error}"
             )
             return True
-        self.sending = True
         try:
             await self.notifier.send(delivery.payment, delivery.target)
         except PermanentFailure as error:
@@ -105,8 +103,6 @@ class LaneWorker:
             )
             await self._retry(delivery, f"{type(error).__name__}: {error}", None)
             return False
-        finally:
-            self.sending = False
         await self.store.mark_sent(delivery.id)
         self.metrics.deliveries.labels(self.lane.notifier, "sent").inc()
         self.health.succeeded()

@@ -16,7 +16,7 @@ def headline(payment: Payment) -> str:
     return f"{_ARROWS[payment.direction]}{format_amount(payment.amount, payment.currency)}  {payment.title}"
 
 
-def plain_lines(payment: Payment, timezone: tzinfo | None = None) -> list[(tuple[str, str])]:
+def plain_lines(payment: Payment, timezone: tzinfo | None = None) -> list[tuple[str, str]]:
     """Labelled lines after the headline, in the order people read them."""
     shown = payment.occurred_at.astimezone(timezone) if timezone else payment.occurred_at
     lines = [("Source", payment.source)]

@@ -7,7 +7,6 @@ import logging
 import os
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from types import ModuleType
 
 import pluggy
 
@@ -57,7 +56,6 @@ class Plugins:
     notifiers: dict[str, type[Notifier]] = field(default_factory=dict)
     loaded: list[PluginInfo] = field(default_factory=list)
     errors: list[PluginLoadError] = field(default_factory=list)
-    origins: dict[str, str] = field(default_factory=dict)
 
 
 def _names_from_env(name: str) -> list[str]:
@@ -142,7 +140,6 @@ def _collect(plugins: Plugins) -> None:
                     f"two plugins register a {kind} named {type_name!r}: {into[type_name].__module__} and {cls.__module__}"
                 )
             into[type_name] = cls
-            plugins.origins[f"{kind}:{type_name}"] = cls.__module__
 
         return register
 
@@ -159,8 +156,3 @@ def _version(distribution: str) -> str:
         return version(distribution)
     except PackageNotFoundError:
         return "?"
-
-
-def plugin_module(plugins: Plugins, name: str) -> ModuleType | None:
-    """The registered plugin object named ``name``, if any."""
-    return plugins.manager.get_plugin(name)

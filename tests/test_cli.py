@@ -1,3 +1,5 @@
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -5,7 +7,7 @@ import sys
 import pytest
 import yaml
 
-from .webhook_client import SECRET, webhook_source
+from .webhook_client import SECRET, signed_post, webhook_source
 
 
 def payalert(*args, cwd, env=None):
@@ -120,16 +122,12 @@ def test_check_config_lists_without_secrets(tmp_path):
 
 def test_plugins_lists_builtins(tmp_path):
     result = payalert("plugins", "--json", cwd=tmp_path)
-    import json
-
     document = json.loads(result.stdout)
     assert {"console", "telegram"} <= set(document["notifiers"])
     assert "webhook" in document["sources"]
 
 
 def test_deliveries_and_retry_failed(payalert_daemon):
-    from .webhook_client import signed_post
-
     daemon = payalert_daemon.start(sources={"shop": webhook_source()}, recorder={"fail_kinds": ["doomed"]})
     signed_post(
         daemon, "shop", {"id": "1", "amount": "1", "currency": "USD", "kind": "doomed", "title": "Doomed"}
@@ -157,8 +155,6 @@ def test_test_notify_sends_through_every_notifier(tmp_path):
         tmp_path, notifiers={"rec": {"type": "recorder", "path": str(record)}, "out": {"type": "console"}}
     )
     write_config(tmp_path, document)
-    import os
-
     env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "payalert_core.testing.recorder"}
     result = payalert("test-notify", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
