@@ -11,10 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .config import Config
+from .config import Config, load_config
 from .delivery import DeliveryService, LaneWorker
-from .errors import UserError
+from .errors import ConfigError, UserError
 from .health import HealthRecord, health_document
+from .logs import configure_logging
 from .metrics import Metrics
 from .notifier import Notifier
 from .plugins import Plugins
@@ -31,13 +32,24 @@ STALE_INTERVALS = 3
 
 
 class Daemon:
-    """One running payalert: build with a validated config, then ``await run()``."""
+    """One running payalert: build with a validated config, then ``await run()``.
+
+    The store and metrics live as long as the process; everything built from the config
+    (notifiers, sources, schedules, the HTTP server) is rebuilt when SIGHUP reloads it.
+    """
 
     def __init__(self, config: Config, plugins: Plugins) -> None:
         self.config = config
         self.plugins = plugins
         self.store = Store(config.store_path)
         self.metrics = Metrics()
+        self.runner: web.AppRunner | None = None
+        self.stop_requested = asyncio.Event()
+        self.reload_requested = asyncio.Event()
+        self.port: int | None = None
+        self._reset_components()
+
+    def _reset_components(self) -> None:
         self.delivery = DeliveryService()
         self.scheduler = PollScheduler(self.metrics)
         self.streams: list[StreamSupervisor] = []
@@ -46,9 +58,6 @@ class Daemon:
         self.source_health: dict[str, HealthRecord] = {}
         self.notifier_health: dict[str, HealthRecord] = {}
         self.lanes: list[Lane] = []
-        self.runner: web.AppRunner | None = None
-        self.stop_requested = asyncio.Event()
-        self.port: int | None = None
 
     async def status(self) -> tuple[int, dict[str, Any]]:
         """HTTP status and body of /health."""
@@ -98,8 +107,13 @@ class Daemon:
             self.source_health[name] = health
 
     async def start(self) -> None:
-        """Open the store, start notifiers and sources, then the server, deliveries and schedules."""
+        """Open the store, then start everything the config describes."""
         await self.store.open()
+        await self.start_components()
+
+    async def start_components(self) -> None:
+        """Start notifiers and sources, then the server, deliveries and schedules."""
+        self._reset_components()
         self.build_components()
         for name, notifier in self.notifiers.items():
             await notifier.start()
@@ -162,9 +176,17 @@ class Daemon:
         """Graceful stop: no new requests, in-flight ingests finish, sends get a bounded time, store closes."""
         grace = self.config.settings.server.shutdown_grace.total_seconds()
         log.info("stopping: finishing in-flight requests and sends (up to %.0fs)", grace)
+        await self.stop_components()
+        await self.store.close()
+        log.info("stopped")
+
+    async def stop_components(self) -> None:
+        """Stop the server, schedules, streams and deliveries (each within the grace), then close all."""
+        grace = self.config.settings.server.shutdown_grace.total_seconds()
         if self.runner is not None:
             await self.runner.cleanup()
-        self.scheduler.shutdown()
+            self.runner = None
+        await self.scheduler.stop(grace)
         for supervisor in self.streams:
             await supervisor.stop()
         await self.delivery.stop(grace)
@@ -174,17 +196,68 @@ class Daemon:
                 await component.close()
             except Exception:
                 log.exception("closing %s failed", component.name)
-        await self.store.close()
-        log.info("stopped")
+
+    async def reload(self) -> bool:
+        """Re-read the config file and restart everything built from it; the store stays open.
+
+        Pending deliveries live in the store, so none is lost. A config that does not validate,
+        or that moves the data directory, is refused and the running one kept; a new config that
+        fails to start (a port in use, a source refusing) is undone by starting the old one again.
+        """
+        old = self.config
+        try:
+            new = load_config(old.path, self.plugins)
+        except ConfigError as error:
+            log.error("config reload refused, keeping the running config:\n%s", error)
+            return False
+        if new.store_path != old.store_path:
+            log.error(
+                "config reload refused, keeping the running config: data_dir cannot change "
+                "while running (%s); restart payalert to move it",
+                new.data_dir,
+            )
+            return False
+        configure_logging(new.settings.log_level, old.secrets | new.secrets)
+        log.info("reloading %s", new.path)
+        await self.stop_components()
+        self.config = new
+        try:
+            await self.start_components()
+        except Exception as error:  # whatever refused to start, the old config ran a moment ago
+            log.error("the reloaded config failed to start (%s); going back to the previous one", error)
+            await self.stop_components()
+            self.config = old
+            await self.start_components()
+            return False
+        log.info("config reloaded")
+        return True
 
     async def run(self) -> None:
-        """Start, wait for SIGTERM or SIGINT, stop."""
+        """Start, then serve until SIGTERM or SIGINT; SIGHUP reloads the config in between."""
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum, event in (
+            (signal.SIGTERM, self.stop_requested),
+            (signal.SIGINT, self.stop_requested),
+            (signal.SIGHUP, self.reload_requested),
+        ):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(signum, self.stop_requested.set)
+                loop.add_signal_handler(signum, event.set)
         try:
             await self.start()
-            await self.stop_requested.wait()
+            while not self.stop_requested.is_set():
+                await _first_of(self.stop_requested, self.reload_requested)
+                if self.reload_requested.is_set() and not self.stop_requested.is_set():
+                    self.reload_requested.clear()
+                    await self.reload()
         finally:
             await self.stop()
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    """Wait until any of ``events`` is set."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

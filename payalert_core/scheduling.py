@@ -36,6 +36,7 @@ class PollScheduler:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.metrics = metrics
         self._failures: dict[str, int] = {}
+        self._running: set[asyncio.Task] = set()
 
     def add(self, source: PolledSource, health: HealthRecord) -> None:
         """Schedule ``source``; its first run is immediate."""
@@ -58,13 +59,26 @@ class PollScheduler:
         """Start the scheduler in the running event loop."""
         self.scheduler.start()
 
-    def shutdown(self) -> None:
-        """Stop scheduling new runs (a run in progress is cancelled by the daemon's shutdown)."""
+    async def stop(self, grace: float) -> None:
+        """Stop scheduling new runs; give runs in progress ``grace`` seconds, then cancel them.
+
+        Cancelling is safe: a poll's payments and cursor are stored in one transaction or not at all.
+        """
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        running = set(self._running)
+        if not running:
+            return
+        _, unfinished = await asyncio.wait(running, timeout=grace)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def _run(self, source: PolledSource, health: HealthRecord) -> None:
         started = time.monotonic()
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             await source.poll()
         except asyncio.CancelledError:
@@ -76,6 +90,7 @@ class PollScheduler:
             health.succeeded()
             self.metrics.polls.labels(source.name, "ok").inc()
         finally:
+            self._running.discard(task)  # type: ignore[arg-type]
             self.metrics.poll_duration.labels(source.name).observe(time.monotonic() - started)
 
     def _after_failure(self, source: PolledSource, health: HealthRecord, error: Exception) -> None:

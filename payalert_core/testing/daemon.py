@@ -104,6 +104,14 @@ class DaemonProcess:
             self.process.kill()
             self.process.wait()
 
+    def reload(self, config: dict[str, Any] | None = None) -> None:
+        """Optionally rewrite the config file with ``config``, then send SIGHUP to reload it."""
+        if config is not None:
+            self.config = config
+            self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        assert self.process is not None and self.process.poll() is None, "payalert is not running"
+        self.process.send_signal(signal.SIGHUP)
+
     def restart(self, wait_healthy: bool = True) -> DaemonProcess:
         """Stop (gracefully if still running) and start again on the same port and data."""
         self.stop()
