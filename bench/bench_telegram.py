@@ -18,6 +18,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from payalert_core.testing.benchmarks import report_row
 from payalert_core.testing.daemon import DaemonFactory
 from payalert_core.testing.telegram_api import TOKEN, FloodLimits, TelegramAPI
 
@@ -91,6 +92,14 @@ def report(api: TelegramAPI, limits: FloodLimits, total: int) -> int:
     print(f"429 answers            {too_many} (server-enforced limits; target 0)")
     print(f"per-chat order kept    {in_order}")
     checks = [len(messages) == total, ratio <= TARGET_RATIO, too_many == 0, in_order]
+    report_row(
+        f"Telegram: {total:,} alerts to {len(CHATS)} chats through the local Bot API (which enforces the limits)",
+        f"{elapsed:.2f} s, {too_many} × 429, order {'kept' if in_order else 'BROKEN'}",
+        f"minimum Telegram's limits allow: {minimum:.2f} s",
+        f"{ratio:.3f}",
+        f"≤ {TARGET_RATIO:.2f}, no 429",
+        all(checks),
+    )
     return 0 if all(checks) else 1
 
 

@@ -21,6 +21,7 @@ from payalert_binance.source import BinanceSource
 from payalert_binance.testing import BinanceTestServer, deposit_record, p2p_record, pay_record
 
 from payalert_core.testing import MemorySourceRuntime
+from payalert_core.testing.benchmarks import report_row
 
 HISTORY = 10_000
 POLLS = 15
@@ -77,6 +78,14 @@ async def _run() -> int:
     print(f"binance poll, {HISTORY:,} per feed:     {full_wall * 1000:7.1f} ms, {full_requests:.1f} requests")
     print(
         f"ratio (history / empty): wall {full_wall / empty_wall:.2f}x, requests {full_requests / empty_requests:.2f}x"
+    )
+    report_row(
+        f"Binance: one poll with {HISTORY:,} historical records per feed and 1 new",
+        f"{full_wall * 1000:.1f} ms, {full_requests:.0f} requests",
+        f"empty history: {empty_wall * 1000:.1f} ms, {empty_requests:.0f} requests",
+        f"{full_wall / empty_wall:.2f} (time), {full_requests / empty_requests:.2f} (requests)",
+        "≤ 1.5×",
+        full_wall / empty_wall <= 1.5 and full_requests == empty_requests,
     )
     return 0 if full_requests == empty_requests else 1
 
