@@ -62,7 +62,7 @@ class Daemon:
     async def status(self) -> tuple[int, dict[str, Any]]:
         """HTTP status and body of /health."""
         counts = await self.store.delivery_counts()
-        return health_document(self.source_health, self.notifier_health, counts)
+        return health_document(self.source_health, self.notifier_health, counts, self.store.write_health())
 
     async def metrics_text(self) -> bytes:
         """Body of /metrics."""

@@ -64,15 +64,25 @@ class LaneWorker:
             if not batch:
                 await self._sleep(IDLE_RECHECK_SECONDS)
                 continue
-            for delivery in batch:
-                if self._stopping:
-                    return
-                wait = delivery.next_attempt_at - time.time()
-                if wait > 0:
-                    await self._sleep(wait)
-                    break  # re-read: a retry-failed or a wake-up may have changed the order
-                if not await self._attempt(delivery):
-                    break
+            try:
+                await self._work_through(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # recording an outcome failed: keep the lane alive and look again
+                log.exception("delivering on %s failed; trying again", self.lane)
+                await self._sleep(IDLE_RECHECK_SECONDS)
+
+    async def _work_through(self, batch: list[Delivery]) -> None:
+        """Send ``batch`` in order until one must wait (a retry) or the lane stops."""
+        for delivery in batch:
+            if self._stopping:
+                return
+            wait = delivery.next_attempt_at - time.time()
+            if wait > 0:
+                await self._sleep(wait)
+                return  # re-read: a retry-failed or a wake-up may have changed the order
+            if not await self._attempt(delivery):
+                return
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):

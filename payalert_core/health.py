@@ -73,10 +73,17 @@ def health_document(
     sources: dict[str, HealthRecord],
     notifiers: dict[str, HealthRecord],
     delivery_counts: dict[str, dict[str, int]],
+    store: dict[str, Any],
 ) -> tuple[int, dict[str, Any]]:
-    """The HTTP status (200 or 503) and body of ``GET /health``."""
+    """The HTTP status (200 or 503) and body of ``GET /health``.
+
+    ``store`` is the store's write health; a store that cannot write (disk full, read-only)
+    makes the daemon unhealthy, since webhooks are being refused.
+    """
     now = time.time()
     unhealthy = [name for name, record in sources.items() if record.problem(now)]
+    if not store["writable"]:
+        unhealthy.append("store")
     notifier_docs = {}
     for name, record in notifiers.items():
         counts = delivery_counts.get(name, {})
@@ -94,5 +101,6 @@ def health_document(
             "pending": sum(counts.get("pending", 0) for counts in delivery_counts.values()),
             "failed": sum(counts.get("failed", 0) for counts in delivery_counts.values()),
         },
+        "store": store,
     }
     return (503 if unhealthy else 200), body

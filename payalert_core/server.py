@@ -1,4 +1,8 @@
-"""The aiohttp application: /health, /metrics and each push source's routes under /hooks/<name>/."""
+"""The aiohttp application: /health, /metrics and each push source's routes under /hooks/<name>/.
+
+While the database refuses writes (disk full, read-only), webhooks are answered 503 with one log
+line each (``/health`` says why, under ``store``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from .source import PushSource
+from .store import is_storage_error
 
 log = logging.getLogger("payalert.server")
 
@@ -23,7 +28,15 @@ async def _unavailable_when_store_fails(request: web.Request, handler: Callable)
         return await handler(request)
     except web.HTTPException:
         raise
-    except Exception:
+    except Exception as error:
+        if is_storage_error(error):  # the store logged the outage once; no traceback per request
+            log.warning(
+                "request %s %s could not be stored (%s); answered 503 so the sender retries",
+                request.method,
+                request.path,
+                error,
+            )
+            return web.json_response({"error": "temporarily unable to store this request"}, status=503)
         log.exception(
             "request %s %s failed; answering 503 so the sender retries", request.method, request.path
         )

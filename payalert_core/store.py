@@ -5,6 +5,10 @@ one fsync for everything that arrived meanwhile, each write in its own savepoint
 write never takes the others down. The statements run on the event loop (microseconds each); only
 the COMMIT, which waits for the disk, runs in a thread. Reads use a second connection, which WAL
 lets see the last commit while the next one is being written.
+
+When the disk refuses writes (full, read-only, I/O errors) a group fails as a whole and is rolled
+back; the store remembers why (``write_health()``, shown in ``/health``) until a commit succeeds
+again. Delivery outcomes wait for the disk instead of failing: a lane must not move on unrecorded.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +31,24 @@ from .errors import UserError
 from .model import Payment
 
 T = TypeVar("T")
+
+log = logging.getLogger("payalert.store")
+
+#: Primary SQLite result codes that mean "the disk refuses writes now", not a bug in a statement.
+STORAGE_ERROR_CODES = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PERM,
+    }
+)
+#: First and longest wait (seconds) between attempts to record a delivery outcome the disk refused.
+RECORD_RETRY_FIRST = 0.05
+RECORD_RETRY_MAX = 2.0
+#: While writes fail and nothing else writes, how often (seconds) an empty write checks for recovery.
+RECOVERY_PROBE_SECONDS = 2.0
 
 MIGRATIONS: list[str] = [
     """
@@ -108,6 +131,12 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def is_storage_error(error: BaseException) -> bool:
+    """True for SQLite errors caused by the disk (full, read-only, I/O), which clear when it recovers."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(error, sqlite3.Error) and code is not None and code & 0xFF in STORAGE_ERROR_CODES
+
+
 class Store:
     """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns."""
 
@@ -120,6 +149,7 @@ class Store:
         self._wakeup: asyncio.Event | None = None
         self._writer: asyncio.Task | None = None
         self.commits = 0
+        self._write_failure: tuple[str, float] | None = None  # (reason, since) while writes fail
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -153,8 +183,10 @@ class Store:
                 connection.executescript(
                     f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version={number + 1}; COMMIT;"
                 )
-            # Probe that a write really works (read-only file systems pass connect()).
+            # Probe that a write really works: read-only file systems pass connect(), and a file
+            # system the kernel turned read-only after an error even passes an empty transaction.
             connection.execute("BEGIN IMMEDIATE")
+            _rewrite_version(connection)
             connection.execute("COMMIT")
         except sqlite3.Error as error:
             connection.close()
@@ -183,6 +215,34 @@ class Store:
             self._connection = None
         self._executor.shutdown(wait=True)
 
+    def write_health(self) -> dict[str, Any]:
+        """``{"writable", "problem", "since"}``: whether the last group commit failed, and why."""
+        if self._write_failure is None:
+            return {"writable": True, "problem": None, "since": None}
+        reason, since = self._write_failure
+        when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
+        return {"writable": False, "problem": f"the database refuses writes: {reason}", "since": when}
+
+    def _note_write(self, error: BaseException | None) -> None:
+        """Remember the first storage failure of an outage (logged once) and forget it after a commit."""
+        if error is None:
+            if self._write_failure is not None:
+                log.info(
+                    "the database at %s accepts writes again (after %.0fs)",
+                    self.path,
+                    time.time() - self._write_failure[1],
+                )
+                self._write_failure = None
+        elif self._write_failure is None:
+            log.error(
+                "the database at %s refuses writes (%s); webhooks are answered 503 and deliveries "
+                "wait until it recovers: free space or make %s writable",
+                self.path,
+                error,
+                self.path.parent,
+            )
+            self._write_failure = (str(error), time.time())
+
     # -- the group-commit writer ------------------------------------------------------------------
     async def write(self, operation: Callable[[sqlite3.Connection], T] | _IngestRequest) -> T:
         """Run ``operation`` inside the next group transaction; return its result once committed."""
@@ -195,7 +255,14 @@ class Store:
     async def _write_loop(self) -> None:
         assert self._wakeup is not None
         while True:
-            await self._wakeup.wait()
+            probe_after = RECOVERY_PROBE_SECONDS if self._write_failure is not None else None
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), probe_after)
+            except TimeoutError:  # writes failed and nothing was written since: try a tiny one
+                probe: asyncio.Future = asyncio.get_running_loop().create_future()
+                # Nobody awaits a probe: its outcome shows in write_health(), so mark it as seen.
+                probe.add_done_callback(lambda done: done.cancelled() or done.exception())
+                self._queue.append((_rewrite_version, probe))
             self._wakeup.clear()
             if self._queue:
                 await self._flush()
@@ -207,11 +274,15 @@ class Store:
             outcomes = self._write_batch([op for op, _ in batch])
             await loop.run_in_executor(self._executor, self._commit)
         except Exception as error:  # the transaction failed as a whole: nobody's write is durable
+            if is_storage_error(error):
+                self._note_write(error)
             for _, future in batch:
                 if not future.done():
                     future.set_exception(error)
             return
         self.commits += 1
+        refused = next((value for ok, value in outcomes if not ok and is_storage_error(value)), None)
+        self._note_write(refused)
         for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             if future.done():
                 continue
@@ -227,6 +298,7 @@ class Store:
         connection = self._require_connection()
         outcomes: list[tuple[bool, Any]] = [(False, None)] * len(operations)
         ingests = [(index, op) for index, op in enumerate(operations) if isinstance(op, _IngestRequest)]
+        _rollback_quietly(connection)  # an earlier ROLLBACK the disk refused must not wedge the connection
         connection.execute("BEGIN IMMEDIATE")
         try:
             if ingests:
@@ -242,7 +314,7 @@ class Store:
                         connection, outcomes, [index], functools.partial(_one, operation, connection)
                     )
         except BaseException:
-            connection.execute("ROLLBACK")
+            _rollback_quietly(connection)
             raise
         return outcomes
 
@@ -252,8 +324,7 @@ class Store:
         try:
             connection.execute("COMMIT")
         except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+            _rollback_quietly(connection)
             raise
 
     @staticmethod
@@ -269,6 +340,8 @@ class Store:
             results = work()
             connection.execute("RELEASE op")
         except Exception as error:
+            if not connection.in_transaction:
+                raise  # SQLite rolled the whole transaction back (disk full, I/O error): the group fails
             connection.execute("ROLLBACK TO op")
             connection.execute("RELEASE op")
             for index in indexes:
@@ -322,7 +395,24 @@ class Store:
                 (status, error, next_at, now, _now_iso(), delivery_id),
             )
 
-        await self.write(operation)
+        await self._write_until_recorded(operation)
+
+    async def _write_until_recorded(self, operation: Callable[[sqlite3.Connection], None]) -> None:
+        """Write a delivery outcome, waiting out storage errors until it is recorded or cancelled.
+
+        Failing instead would make the lane send the same alert again, or stop it. The wait grows to
+        ``RECORD_RETRY_MAX``; it ends when the disk accepts the write or at shutdown (cancellation).
+        """
+        delay = RECORD_RETRY_FIRST
+        while True:
+            try:
+                await self.write(operation)
+                return
+            except sqlite3.Error as error:
+                if not is_storage_error(error):
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECORD_RETRY_MAX)
 
     async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
         """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
@@ -392,6 +482,18 @@ class Store:
             return [Payment.from_json(row[0]) for row in rows]
 
         return await self.read(query)
+
+
+def _rollback_quietly(connection: sqlite3.Connection) -> None:
+    """End any open transaction; the error that got us here is the one worth raising."""
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+
+
+def _rewrite_version(connection: sqlite3.Connection) -> None:
+    """The smallest real write (the header's schema version, unchanged): probes writability."""
+    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 def _one(operation: Callable[[sqlite3.Connection], Any], connection: sqlite3.Connection) -> list[Any]:

@@ -1,0 +1,211 @@
+"""The store when the disk refuses writes: whole groups fail cleanly, /health says why, it recovers.
+
+A full disk is played by ``PRAGMA max_page_count`` (SQLite answers SQLITE_FULL), a read-only one by
+``PRAGMA query_only`` on the writing connection (SQLITE_READONLY). The real file systems are in
+``tests/e2e/test_disk_full.py``.
+"""
+
+import asyncio
+import json
+import logging
+import sqlite3
+from decimal import Decimal
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from payalert_core import IngestResult, sign_sha256
+from payalert_core import store as store_module
+from payalert_core.health import HealthRecord, health_document
+from payalert_core.server import build_app
+from payalert_core.sources.webhook import SIGNATURE_HEADER, WebhookConfig, WebhookSource
+from payalert_core.store import Lane, Store, is_storage_error
+
+from .helpers import payment
+
+LANE = Lane("tg", "chat")
+BIG = "x" * 20_000  # needs overflow pages: cannot fit in a full database
+
+
+@pytest.fixture
+async def store(tmp_path):
+    store = Store(tmp_path / "data" / "payalert.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
+
+
+def writer(store: Store) -> sqlite3.Connection:
+    assert store._connection is not None
+    return store._connection
+
+
+def fill_up(store: Store) -> None:
+    """No new page may be added to the database: big writes fail with SQLITE_FULL."""
+    connection = writer(store)
+    pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    connection.execute(f"PRAGMA max_page_count={pages}")
+
+
+def big_payment(external_id: str):
+    return payment(external_id).replace(summary=BIG)
+
+
+async def test_a_full_database_fails_the_write_says_why_and_takes_it_once_space_returns(store):
+    fill_up(store)
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        await store.ingest([big_payment("a")], [LANE], {("source:shop", "cursor"): 1})
+    assert is_storage_error(refused.value)
+    health = store.write_health()
+    assert health["writable"] is False and "full" in health["problem"] and health["since"]
+    assert await store.recent_payments(10) == []
+    assert await store.load_state("source:shop", "cursor") is None  # the cursor went with the events
+    assert not writer(store).in_transaction
+
+    writer(store).execute("PRAGMA max_page_count=1073741823")
+    result = await store.ingest([big_payment("a")], [LANE], {("source:shop", "cursor"): 1})
+    assert len(result.new_event_ids) == 1
+    assert store.write_health() == {"writable": True, "problem": None, "since": None}
+    assert [p.external_id for p in await store.recent_payments(10)] == ["a"]
+    assert await store.load_state("source:shop", "cursor") == 1
+
+
+async def test_a_delivery_outcome_waits_while_read_only_and_is_recorded_after(store, monkeypatch):
+    monkeypatch.setattr(store_module, "RECORD_RETRY_MAX", 0.05)
+    await store.ingest([payment("a")], [LANE], {})
+    (delivery,) = await store.pending(LANE)
+    writer(store).execute("PRAGMA query_only=ON")
+    marking = asyncio.create_task(store.mark_sent(delivery.id))
+    for _ in range(200):  # bounded: until the store has seen the refusal
+        if not store.write_health()["writable"]:
+            break
+        await asyncio.sleep(0.01)
+    assert "readonly" in store.write_health()["problem"]
+    with pytest.raises(sqlite3.OperationalError):
+        await store.ingest([payment("b")], [LANE], {})
+    assert not marking.done()  # still waiting for the disk, not failed
+
+    writer(store).execute("PRAGMA query_only=OFF")
+    await asyncio.wait_for(marking, timeout=10)
+    assert await store.pending(LANE) == []
+    assert (await store.deliveries(["sent"]))[0].attempts == 1
+    assert store.write_health()["writable"] is True
+
+
+async def test_health_notices_recovery_without_any_new_write(store, monkeypatch):
+    monkeypatch.setattr(store_module, "RECOVERY_PROBE_SECONDS", 0.02)
+    writer(store).execute("PRAGMA query_only=ON")
+    with pytest.raises(sqlite3.OperationalError):
+        await store.ingest([payment("a")], [LANE], {})
+    await asyncio.sleep(0.1)  # probes keep failing meanwhile
+    assert store.write_health()["writable"] is False
+    writer(store).execute("PRAGMA query_only=OFF")
+    for _ in range(500):  # bounded: a probe runs every 20 ms
+        if store.write_health()["writable"]:
+            break
+        await asyncio.sleep(0.01)
+    assert store.write_health()["writable"] is True
+
+
+async def test_when_sqlite_drops_the_whole_transaction_every_write_of_the_group_fails_with_its_error(store):
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = sqlite3.SQLITE_FULL
+
+    def dropped(connection):
+        connection.execute("ROLLBACK")  # what SQLite may do itself on SQLITE_FULL or SQLITE_IOERR
+        raise full
+
+    results = await asyncio.gather(
+        store.ingest([payment("a")], [LANE], {}), store.write(dropped), return_exceptions=True
+    )
+    assert results == [full, full]  # nothing half-committed, and the real reason, not "no such savepoint"
+    assert await store.recent_payments(10) == []
+    assert "full" in store.write_health()["problem"]
+    await store.ingest([payment("a")], [LANE], {})
+    assert [p.external_id for p in await store.recent_payments(10)] == ["a"]
+
+
+async def test_a_transaction_left_open_by_a_failed_rollback_does_not_wedge_the_store(store):
+    writer(store).execute("BEGIN")  # as if the disk had refused the ROLLBACK after a failed COMMIT
+    await store.ingest([payment("a")], [LANE], {})
+    assert [p.external_id for p in await store.recent_payments(10)] == ["a"]
+
+
+async def test_a_bug_in_a_statement_is_raised_at_once_not_waited_out(store):
+    await store.ingest([payment("a")], [LANE], {})
+    (delivery,) = await store.pending(LANE)
+    await store.write(lambda connection: connection.execute("ALTER TABLE deliveries RENAME TO moved"))
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await asyncio.wait_for(store.mark_sent(delivery.id), timeout=5)
+    assert store.write_health()["writable"] is True
+
+
+class _Runtime:
+    """The little of a source runtime the webhook source needs, writing to a real store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.health = HealthRecord("push")
+
+    async def ingest(self, payments, cursors=None):
+        stored = await self.store.ingest(payments, [LANE], {})
+        return IngestResult(stored=len(stored.new_event_ids), duplicates=stored.duplicates)
+
+    def count(self, event: str) -> None:
+        pass
+
+
+async def _status():
+    return 200, {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
+
+
+async def _metrics():
+    return b""
+
+
+async def test_webhooks_get_503_with_one_log_line_and_health_says_why(store, caplog):
+    source = WebhookSource("shop", WebhookConfig(type="webhook", secret="s" * 16), _Runtime(store))
+
+    async def status():
+        return health_document({}, {}, {}, store.write_health())
+
+    app = build_app(status, _metrics, [source], 1024 * 1024)
+    body = json.dumps({"id": "w1", "amount": "5", "currency": "EUR"}).encode()
+    headers = {SIGNATURE_HEADER: sign_sha256("s" * 16, body)}
+    async with TestClient(TestServer(app)) as client:
+        writer(store).execute("PRAGMA query_only=ON")
+        with caplog.at_level(logging.WARNING, logger="payalert"):
+            refused = await client.post("/hooks/shop/", data=body, headers=headers)
+        assert refused.status == 503
+        records = [r for r in caplog.records if r.name == "payalert.server"]
+        assert len(records) == 1 and records[0].exc_info is None and "readonly" in records[0].getMessage()
+        health = await client.get("/health")
+        document = await health.json()
+        assert health.status == 503 and document["status"] == "degraded"
+        assert document["store"]["writable"] is False and "readonly" in document["store"]["problem"]
+
+        writer(store).execute("PRAGMA query_only=OFF")
+        accepted = await client.post("/hooks/shop/", data=body, headers=headers)
+        assert accepted.status == 202
+        health = await client.get("/health")
+        assert health.status == 200 and (await health.json())["store"]["writable"] is True
+    assert [p.amount for p in await store.recent_payments(10)] == [Decimal("5")]
+
+
+async def test_other_handler_errors_still_get_a_traceback(caplog):
+    async def broken(_: web.Request) -> web.Response:
+        raise KeyError("bug")
+
+    class Broken(WebhookSource):
+        def add_routes(self, app: web.Application) -> None:
+            app.router.add_post("/", broken)
+
+    app = build_app(
+        _status, _metrics, [Broken("shop", WebhookConfig(type="webhook", secret="s" * 16), None)], 1024
+    )
+    async with TestClient(TestServer(app)) as client:
+        with caplog.at_level(logging.ERROR, logger="payalert"):
+            answer = await client.post("/hooks/shop/", data=b"{}")
+        assert answer.status == 503
+    assert any(r.exc_info for r in caplog.records if r.name == "payalert.server")
