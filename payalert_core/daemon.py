@@ -71,7 +71,7 @@ class Daemon:
     def build_components(self) -> None:
         """Instantiate notifiers and sources from the config (no I/O)."""
         for name, notifier_config in self.config.notifiers.items():
-            health = HealthRecord("notifier")
+            health = HealthRecord("notifier", failing_is_unhealthy=True)
             notifier_runtime = NotifierRuntimeImpl(name, self.store, health, self.status)
             notifier = self.plugins.notifiers[notifier_config.type].create(
                 name, notifier_config, notifier_runtime

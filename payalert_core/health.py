@@ -16,9 +16,12 @@ def _iso(timestamp: float | None) -> str | None:
 class HealthRecord:
     """Last success, last failure and extra fields of one component (implements ComponentHealth)."""
 
-    def __init__(self, kind: str, stale_after: float | None = None) -> None:
+    def __init__(
+        self, kind: str, stale_after: float | None = None, failing_is_unhealthy: bool = False
+    ) -> None:
         self.kind = kind
         self.stale_after = stale_after
+        self.failing_is_unhealthy = failing_is_unhealthy
         self.started_at = time.time()
         self.last_success: float | None = None
         self.last_failure: float | None = None
@@ -49,11 +52,18 @@ class HealthRecord:
         """Why this component makes the daemon unhealthy, or None."""
         if self.connected is False:
             return "disconnected"
+        if self.failing_is_unhealthy and self._latest_attempt_failed():
+            return f"failing: {self.last_error}"
         if self.stale_after is not None:
             since = self.last_success if self.last_success is not None else self.started_at
             if now - since > self.stale_after:
                 return f"no success for {now - since:.0f}s (limit {self.stale_after:.0f}s)"
         return None
+
+    def _latest_attempt_failed(self) -> bool:
+        if self.last_failure is None:
+            return False
+        return self.last_success is None or self.last_failure > self.last_success
 
     def document(self, now: float) -> dict[str, Any]:
         """The JSON object shown in /health."""
@@ -77,11 +87,11 @@ def health_document(
 ) -> tuple[int, dict[str, Any]]:
     """The HTTP status (200 or 503) and body of ``GET /health``.
 
-    ``store`` is the store's write health; a store that cannot write (disk full, read-only)
-    makes the daemon unhealthy, since webhooks are being refused.
+    Unhealthy: a source that is stale or disconnected, a notifier whose latest attempt failed
+    (alerts are waiting), or a store that cannot write (disk full, read-only: webhooks are refused).
     """
     now = time.time()
-    unhealthy = [name for name, record in sources.items() if record.problem(now)]
+    unhealthy = [name for name, record in {**sources, **notifiers}.items() if record.problem(now)]
     if not store["writable"]:
         unhealthy.append("store")
     notifier_docs = {}

@@ -94,10 +94,16 @@ def test_health_reports_sources_and_deliveries(payalert_daemon):
     body = daemon.wait_for(
         lambda: (daemon.health().json()["deliveries"]["failed"] == 1) and daemon.health().json()
     )
-    assert daemon.health().status == 200
     assert body["sources"]["feed"]["kind"] == "polled" and body["sources"]["feed"]["last_success"]
     assert body["notifiers"]["recorder"]["failed"] == 1
     assert "refuses kind doomed" in body["notifiers"]["recorder"]["last_error"]
+    # An alert that could not be delivered needs attention until the notifier works again.
+    assert daemon.health().status == 503
+    assert body["unhealthy"] == ["recorder"] and not body["notifiers"]["recorder"]["healthy"]
+    signed_post(daemon, "shop", {"id": "2", "amount": "1", "currency": "USD"})
+    daemon.wait_for_alerts(1)
+    daemon.wait_for(lambda: daemon.health().status == 200)
+    assert daemon.health().json()["notifiers"]["recorder"]["failed"] == 1
 
 
 def test_polled_source_failing_for_three_intervals_makes_health_503(payalert_daemon, tmp_path):

@@ -3,7 +3,10 @@
 ``DovecotServer`` writes a config, a passwd-file user and a Maildir into its own temporary
 directory and runs ``dovecot -c`` there: plain text or TLS from a test CA (``trustme``), IDLE on
 (or switched off to test polling). Helpers append messages over IMAP, write many messages
-straight into the Maildir before start, read flags, restart the server and change UIDVALIDITY.
+straight into the Maildir before start, deliver mail into the Maildir as a delivery agent does
+(also while the server is stopped), read flags, restart the server, change UIDVALIDITY and
+recreate folders. ``timezone`` sets the server's local time zone (it decides the dates that
+IMAP ``SEARCH SINCE`` compares).
 The ``dovecot_server`` fixture fails (never skips) when Dovecot is not installed.
 """
 
@@ -44,6 +47,7 @@ class DovecotServer:
         idle: bool = True,
         username: str = "alerts@example.test",
         password: str = "correct horse battery staple",
+        timezone: str | None = None,
     ) -> None:
         for tool in ("dovecot", "doveadm"):
             if (
@@ -54,6 +58,7 @@ class DovecotServer:
                 raise RuntimeError(f"{tool} is not installed: {INSTALL_HINT}")
         self.tls = tls
         self.idle = idle
+        self.timezone = timezone
         self.username = username
         self.password = password
         self.host = "127.0.0.1"
@@ -69,6 +74,7 @@ class DovecotServer:
         self.ca_path = self.root / "ca.pem"
         self.uid, self.gid = _mail_ids()
         self._ca: Any = None
+        self._delivered = 0
         self._prepare()
 
     # -- set-up --------------------------------------------------------------------------------
@@ -155,6 +161,7 @@ service anvil {{
         """Start Dovecot and wait until it greets on its port; raise with its log when it does not."""
         self._chown_home()
         startup_log = self.root / "startup.log"
+        env = {**os.environ, "TZ": self.timezone} if self.timezone else None
         with startup_log.open("wb") as output:  # never a pipe: the daemon would keep it open
             done = subprocess.run(
                 [_binary("dovecot"), "-c", str(self.config_path)],
@@ -163,6 +170,7 @@ service anvil {{
                 stderr=subprocess.STDOUT,
                 timeout=timeout,
                 check=False,
+                env=env,
             )
         if done.returncode != 0:
             raise RuntimeError(
@@ -272,6 +280,34 @@ service anvil {{
             typ, data = client.create(folder)
             if typ != "OK":
                 raise RuntimeError(f"CREATE {folder} failed: {data}")
+
+    def recreate_folder(self, folder: str) -> int:
+        """DELETE and CREATE ``folder`` (not INBOX): it comes back empty with a new UIDVALIDITY, returned."""
+        before = self.status(folder)["UIDVALIDITY"]
+        with self.imap() as client:
+            for command in (client.delete, client.create):
+                typ, data = command(folder)
+                if typ != "OK":
+                    raise RuntimeError(f"{command.__name__.upper()} {folder} failed: {data}")
+        after = self.status(folder)["UIDVALIDITY"]
+        if after == before:
+            raise RuntimeError(f"{folder} was recreated but kept UIDVALIDITY {after}")
+        return after
+
+    def deliver(self, message: bytes, folder: str = "INBOX") -> Path:
+        """Put ``message`` in the folder's Maildir ``new/`` as a delivery agent does; works while stopped.
+
+        The server gives it a UID when it next looks at the folder.
+        """
+        box = self.maildir if folder == "INBOX" else self.maildir / f".{folder}"
+        self._delivered += 1
+        name = f"{time.time_ns()}.P{os.getpid()}Q{self._delivered}.payalert-test"
+        temporary, final = box / "tmp" / name, box / "new" / name
+        temporary.write_bytes(message)
+        if os.geteuid() == 0:
+            os.chown(temporary, self.uid, self.gid)
+        temporary.rename(final)
+        return final
 
     def flags(self, uid: int, folder: str = "INBOX") -> set[str]:
         """The flags of message ``uid`` (read with EXAMINE, so reading changes nothing)."""

@@ -5,8 +5,11 @@ synchronous tests (driving a ``payalert run`` subprocess) and asynchronous ones 
 answers ``getMe``, ``sendMessage``, ``editMessageText``, ``getUpdates`` (long polling),
 ``deleteWebhook`` and ``setMyCommands``; checks the token, Telegram's HTML markup and the
 4,096-character limit; enforces the flood limits itself (429 with ``retry_after``); records every
-call with its arrival time; and can be told to fail: 429, 5xx, slow answers, timeouts, a blocked
-bot (403), a migrated group (400 with ``migrate_to_chat_id``).
+call with its arrival time; and can be told to fail: 429 (for the whole bot or one chat), 5xx,
+slow answers, timeouts, a blocked bot (403), a migrated group (400 with ``migrate_to_chat_id``).
+It also keeps what fault tests measure: each 429 with the moment its bytes were written
+(``flood_answers``), and each message it accepted whose success the client never learned
+(``unconfirmed``: the duplicate window).
 
 Use the ``telegram_api`` fixture, or ``with TelegramAPI() as api:`` in scripts.
 """
@@ -60,11 +63,12 @@ class Fault:
     description: str = ""
     new_chat_id: int = 0
     accepted: bool = False
+    chat_only: bool = False
 
     @classmethod
-    def retry_after(cls, seconds: int) -> Fault:
-        """429 Too Many Requests with ``parameters.retry_after``."""
-        return cls("retry_after", seconds=seconds)
+    def retry_after(cls, seconds: int, chat_only: bool = False) -> Fault:
+        """429 Too Many Requests with ``parameters.retry_after``: the whole bot waits, or one chat."""
+        return cls("retry_after", seconds=seconds, chat_only=chat_only)
 
     @classmethod
     def server_error(cls, status: int = 502) -> Fault:
@@ -111,6 +115,16 @@ class Call:
 
 
 @dataclass(frozen=True)
+class FloodAnswer:
+    """A 429 the server sent: to whom it applies, when it was written out, and its retry_after."""
+
+    chat_id: int | str | None  # None: every chat of the bot must wait
+    at: float  # time.monotonic() once the answer's bytes were handed to the connection
+    seconds: int
+    method: str
+
+
+@dataclass(frozen=True)
 class SentMessage:
     """A message the server accepted."""
 
@@ -126,9 +140,16 @@ class SentMessage:
 class ApiError(Exception):
     """An error answer: HTTP status, description and optional parameters."""
 
-    def __init__(self, status: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        parameters: dict[str, Any] | None = None,
+        flood_chat: int | str | None = None,
+    ) -> None:
         super().__init__(description)
         self.status, self.description, self.parameters = status, description, parameters
+        self.flood_chat = flood_chat  # for a 429: the one chat it applies to (None: the whole bot)
 
 
 @dataclass
@@ -147,6 +168,7 @@ class _Flood:
     overall: deque[float] = field(default_factory=deque)
     banned_until: float = 0.0
     banned_at: float = 0.0
+    chat_bans: dict[int | str, tuple[float, float]] = field(default_factory=dict)  # chat: (at, until)
 
 
 def parse_html(text: str) -> str:
@@ -253,6 +275,13 @@ class TelegramAPI:
         #: Rate-limited calls that arrived while a 429's retry_after was still running (not
         #: counting those already in flight when the 429 was answered).
         self.early_calls = 0
+        #: Every 429 answered, with the moment it was written out (see :class:`FloodAnswer`).
+        self.flood_answers: list[FloodAnswer] = []
+        #: Messages accepted although the client never learned it (it had given up waiting, or it
+        #: got a timeout answer): a retry will post each again. This is the duplicate window.
+        self.unconfirmed: list[SentMessage] = []
+        #: Requests being held right now by a slow or timeout fault.
+        self.held = 0
         self._rules: list[_Rule] = []
         self._updates: list[dict[str, Any]] = []
         self._flood = _Flood()
@@ -339,9 +368,17 @@ class TelegramAPI:
     def fail(
         self, method: str, fault: Fault, times: int = 1, chat_id: int | str | None = None, skip: int = 0
     ) -> None:
-        """Answer ``times`` calls of ``method`` (to ``chat_id``, if given) with ``fault``, after ``skip``."""
+        """Answer ``times`` calls of ``method`` ("*": any method; to ``chat_id``, if given) with ``fault``.
+
+        The first ``skip`` matching calls are answered normally. Rules are tried in the order given.
+        """
         with self._lock:
             self._rules.append(_Rule(method.lower(), fault, times, chat_id, skip))
+
+    def clear_faults(self) -> None:
+        """Forget every fault rule not used up yet (requests already held keep their fault)."""
+        with self._lock:
+            self._rules.clear()
 
     def queue_message(
         self,
@@ -414,6 +451,19 @@ class TelegramAPI:
 
     # -- request handling --------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
+        response = await self._respond(request)
+        flood = response.get("flood")
+        if flood is not None and request.transport is not None and not request.transport.is_closing():
+            # Write a 429 out before noting its time: no client can have read it any earlier.
+            # (A 429 for a client that already hung up is never read, so it binds no one.)
+            await response.prepare(request)
+            await response.write_eof()
+            chat_id, seconds, method = flood
+            with self._lock:
+                self.flood_answers.append(FloodAnswer(chat_id, time.monotonic(), seconds, method))
+        return response
+
+    async def _respond(self, request: web.Request) -> web.Response:
         arrived = time.monotonic()
         method = request.match_info["method"]
         params = await self._params(request)
@@ -422,14 +472,9 @@ class TelegramAPI:
         fault = self._take_fault(method.lower(), params.get("chat_id"))
         try:
             if fault is not None and fault.kind in ("slow", "timeout"):
-                if fault.kind == "timeout" and fault.accepted:
-                    self._dispatch(method.lower(), params, time.monotonic())
-                await self._sleep(fault.seconds)
-                if fault.kind == "timeout":
-                    return self._answer(method, params, arrived, ApiError(504, "Gateway Timeout"))
-                fault = None
+                return await self._held(request, method, params, arrived, fault)
             if fault is not None:
-                raise self._fault_error(fault, arrived)
+                raise self._fault_error(fault, arrived, params.get("chat_id"))
             if method.lower() == "getupdates":
                 result: Any = await self._get_updates(params)
             else:
@@ -437,6 +482,40 @@ class TelegramAPI:
         except ApiError as error:
             return self._answer(method, params, arrived, error)
         return self._answer(method, params, arrived, result)
+
+    async def _held(
+        self, request: web.Request, method: str, params: dict[str, Any], arrived: float, fault: Fault
+    ) -> web.Response:
+        """Answer after ``fault.seconds``: normally (slow) or 504 (timeout, accepted first if asked)."""
+        with self._lock:
+            self.held += 1
+        try:
+            if fault.kind == "timeout":
+                if fault.accepted:
+                    self._unconfirmed(self._dispatch(method.lower(), params, time.monotonic()))
+                await self._sleep(fault.seconds)
+                return self._answer(method, params, arrived, ApiError(504, "Gateway Timeout"))
+            await self._sleep(fault.seconds)
+            if method.lower() == "getupdates":
+                result: Any = await self._get_updates(params)
+            else:
+                result = self._dispatch(method.lower(), params, time.monotonic())
+            if request.transport is None or request.transport.is_closing():
+                self._unconfirmed(result)  # the client hung up while we held it: the answer is lost
+            return self._answer(method, params, arrived, result)
+        except ApiError as error:
+            return self._answer(method, params, arrived, error)
+        finally:
+            with self._lock:
+                self.held -= 1
+
+    def _unconfirmed(self, result: Any) -> None:
+        """Note the message behind a sendMessage ``result`` as accepted but never confirmed."""
+        if not isinstance(result, dict) or "message_id" not in result:
+            return
+        with self._lock:
+            found = [m for m in self.messages if m.message_id == result["message_id"]]
+            self.unconfirmed.extend(found[-1:])
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         raw: dict[str, Any] = dict(request.query)
@@ -460,12 +539,15 @@ class TelegramAPI:
             body, status, description = {"ok": True, "result": outcome}, 200, ""
         with self._lock:
             self.calls.append(Call(method, params, arrived, status, description))
-        return web.json_response(body, status=status)
+        response = web.json_response(body, status=status)
+        if isinstance(outcome, ApiError) and outcome.parameters and "retry_after" in outcome.parameters:
+            response["flood"] = (outcome.flood_chat, outcome.parameters["retry_after"], method)
+        return response
 
     def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
         with self._lock:
             for rule in self._rules:
-                if rule.times > 0 and rule.method == method and rule.chat_id in (None, chat_id):
+                if rule.times > 0 and rule.method in (method, "*") and rule.chat_id in (None, chat_id):
                     if rule.skip > 0:
                         rule.skip -= 1
                         continue
@@ -473,8 +555,12 @@ class TelegramAPI:
                     return rule.fault
         return None
 
-    def _fault_error(self, fault: Fault, now: float) -> ApiError:
+    def _fault_error(self, fault: Fault, now: float, chat_id: Any = None) -> ApiError:
         if fault.kind == "retry_after":
+            if fault.chat_only and isinstance(chat_id, (int, str)):
+                with self._lock:
+                    self._flood.chat_bans[chat_id] = (now, now + fault.seconds)
+                return _too_many(fault.seconds, chat_id)
             with self._lock:
                 self._ban(now, fault.seconds)
             return _too_many(fault.seconds)
@@ -494,7 +580,7 @@ class TelegramAPI:
         if method in ("deletewebhook", "close"):
             return True
         if method in _RATE_LIMITED:
-            self._check_ban(now)
+            self._check_ban(now, params.get("chat_id"))
         if method == "setmycommands":
             commands = params.get("commands")
             self.commands_menu = commands if isinstance(commands, list) else []
@@ -505,15 +591,21 @@ class TelegramAPI:
             return self._edit_message(params)
         raise ApiError(404, "Not Found")
 
-    def _check_ban(self, now: float) -> None:
+    def _check_ban(self, now: float, chat_id: Any = None) -> None:
         with self._lock:
             left = self._flood.banned_until - now
             # Requests already on their way when the 429 went out could not have known about it.
             in_flight = now - self._flood.banned_at <= IN_FLIGHT
             if left > 0 and not in_flight:
                 self.early_calls += 1
+            chat_ban = self._flood.chat_bans.get(chat_id) if isinstance(chat_id, (int, str)) else None
+            chat_left = chat_ban[1] - now if chat_ban else 0.0
+            if chat_left > 0 >= left:
+                self.early_calls += 1  # one chat's requests go one at a time: none is in flight
         if left > 0:
             raise _too_many(left)
+        if chat_left > 0:
+            raise _too_many(chat_left, chat_id)
 
     def _ban(self, now: float, seconds: float) -> None:
         """Start a bot-wide flood wait (caller holds the lock)."""
@@ -624,9 +716,10 @@ class TelegramAPI:
             await asyncio.sleep(0.02)
 
 
-def _too_many(seconds: float) -> ApiError:
+def _too_many(seconds: float, chat_id: int | str | None = None) -> ApiError:
+    """429 with a whole-second ``retry_after``; ``chat_id``: it holds that chat only."""
     seconds = max(1, math.ceil(seconds))
-    return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+    return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}, chat_id)
 
 
 @pytest.fixture

@@ -65,7 +65,12 @@ READ_ONLY = {
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the server received, and the status it answered."""
+    """One request the server received, and the status it answered.
+
+    ``at`` is its arrival (``time.time()``); ``answered_at`` when the answer was ready, or, for an
+    answer carrying ``Retry-After`` (kept in ``retry_after``), once it was written out: no client
+    can have read it earlier. ``answered_at`` stays 0 until the request is answered.
+    """
 
     method: str
     path: str
@@ -73,6 +78,8 @@ class RecordedRequest:
     api_key: str | None
     status: int
     at: float
+    answered_at: float = 0.0
+    retry_after: str | None = None
 
 
 class _Records:
@@ -265,8 +272,15 @@ class BinanceTestServer:
             index = len(self.requests)
             self.requests.append(entry)
         response = await self._answer(request)
+        retry_after = response.headers.get("Retry-After")
+        if retry_after is not None and request.transport is not None and not request.transport.is_closing():
+            await response.prepare(request)
+            await response.write_eof()
+        answered = dataclasses.replace(
+            entry, status=response.status, answered_at=time.time(), retry_after=retry_after
+        )
         with self._lock:
-            self.requests[index] = dataclasses.replace(entry, status=response.status)
+            self.requests[index] = answered
         return response
 
     async def _answer(self, request: web.Request) -> web.Response:
