@@ -19,6 +19,7 @@ from .configtypes import (
     parse_duration,
 )
 from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
+from .formatting import format_plain, headline, plain_lines
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
 from .signatures import sha256_signature_problem, sign_sha256
@@ -63,8 +64,11 @@ __all__ = [
     "UserError",
     "config_option",
     "format_amount",
+    "format_plain",
+    "headline",
     "hookimpl",
     "parse_duration",
+    "plain_lines",
     "sha256_signature_problem",
     "sign_sha256",
 ]

@@ -1,0 +1,222 @@
+"""Test helpers: a real HTTP receiver for Apprise's json:// and form:// posts, payments, a runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from payalert_core import Direction, Payment, sign_sha256
+from payalert_core.testing import RecordingHealth
+
+#: The header the built-in ``webhook`` source checks (documented in docs/configuration.md).
+WEBHOOK_SIGNATURE_HEADER = "X-Payalert-Signature"
+WEBHOOK_SECRET = "apprise-integration-secret-42"
+#: A path that stands for a token: it must never show up in logs, errors or /health.
+SECRET_PATH = "/hooks/T0K3Nsecretpath9"
+HOLD_LIMIT_SECONDS = 10
+
+
+def payment(**changes: Any) -> Payment:
+    """A UPI credit with every field set; override any of them."""
+    fields: dict[str, Any] = {
+        "source": "bank",
+        "kind": "upi.credit",
+        "external_id": "utr-405912345678",
+        "amount": Decimal("1250.00"),
+        "currency": "INR",
+        "direction": Direction.IN,
+        "occurred_at": datetime(2026, 1, 31, 4, 30, tzinfo=UTC),
+        "title": "UPI credit",
+        "summary": "Received via Google Pay",
+        "counterparty": "Asha Rao",
+        "reference": "405912345678",
+        "link": "https://bank.example/txn/405912345678",
+        "details": {"Account": "XX1234"},
+    }
+    fields.update(changes)
+    return Payment(**fields)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the receiver got, and the status it answered."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+    def json(self) -> Any:
+        """The body as JSON (json://)."""
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, str]:
+        """The body as form fields (form://)."""
+        return dict(parse_qsl(self.body.decode(), keep_blank_values=True))
+
+
+@dataclass
+class _Plan:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Receiver:
+    """An aiohttp server on 127.0.0.1 in its own thread: records requests, answers as planned."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.requests: list[Received] = []
+        self._plans: list[_Plan] = []
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._release: asyncio.Event | None = None
+        self._holding = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> Receiver:
+        """Start the thread and listen on a free port."""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="receiver", daemon=True)
+        self._thread.start()
+        self._run(self._make_event())
+        self.up()
+        return self
+
+    def stop(self) -> None:
+        """Release held requests, stop listening and end the thread."""
+        if self._loop is None or self._thread is None:
+            return
+        self.release()
+        self.down()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+        self._loop = self._thread = None
+
+    def down(self) -> None:
+        """Stop listening (connections are refused); records are kept."""
+        if self._runner is not None:
+            self._run(self._runner.cleanup())
+            self._runner = None
+
+    def up(self) -> None:
+        """Listen (again, on the same port)."""
+        self._run(self._listen())
+
+    def _run(self, coroutine: Any) -> Any:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(15)
+
+    async def _make_event(self) -> None:
+        self._release = asyncio.Event()
+
+    async def _listen(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    # -- controls ----------------------------------------------------------------------------
+    def url(self, scheme: str = "json", path: str = SECRET_PATH, auth: str = "") -> str:
+        """An Apprise URL pointing here, e.g. ``json://127.0.0.1:PORT/hooks/...``."""
+        return f"{scheme}://{auth}127.0.0.1:{self.port}{path}"
+
+    def answer(self, *statuses: int, headers: dict[str, str] | None = None) -> None:
+        """Answer the next requests with these statuses (then 200 again)."""
+        with self._lock:
+            self._plans.extend(_Plan(status, dict(headers or {})) for status in statuses)
+
+    def hold(self) -> None:
+        """Keep every request waiting (at most HOLD_LIMIT_SECONDS) until :meth:`release`."""
+        self._holding = True
+
+    def release(self) -> None:
+        """Let held requests be answered."""
+        self._holding = False
+        if self._loop is not None and self._release is not None:
+            self._loop.call_soon_threadsafe(self._release.set)
+
+    def accepted(self) -> list[Received]:
+        """Requests answered with a 2xx status."""
+        with self._lock:
+            return [r for r in self.requests if 200 <= r.status < 300]
+
+    def all(self) -> list[Received]:
+        """Every request so far."""
+        with self._lock:
+            return list(self.requests)
+
+    def wait_for(self, count: int, accepted: bool = True, timeout: float = 20) -> list[Received]:
+        """Wait until ``count`` (accepted) requests arrived; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.accepted() if accepted else self.all()
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(found)} of {count} requests after {timeout}s: {self.all()}")
+            time.sleep(0.05)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self._holding and self._release is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), HOLD_LIMIT_SECONDS)
+        with self._lock:
+            plan = self._plans.pop(0) if self._plans else _Plan(200)
+            self.requests.append(
+                Received(request.method, request.path, dict(request.headers), body, plan.status)
+            )
+        return web.Response(status=plan.status, text="{}", headers=plan.headers)
+
+
+class NotifierTestRuntime:
+    """A NotifierRuntime for running the notifier in the test's own event loop."""
+
+    def __init__(self) -> None:
+        self.health = RecordingHealth()
+        self.in_daemon = False
+        self.state: dict[str, Any] = {}
+
+    async def load_state(self, key: str) -> Any:
+        """A value saved with :meth:`save_state`."""
+        return self.state.get(key)
+
+    async def save_state(self, key: str, value: Any) -> None:
+        """Keep a value."""
+        self.state[key] = value
+
+    async def status(self) -> dict[str, Any]:
+        """An empty health document."""
+        return {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
+
+    async def recent_payments(self, limit: int) -> list[Payment]:
+        """No stored payments."""
+        return []
+
+
+def signed_webhook_post(daemon: Any, source: str, payload: dict[str, Any]) -> Any:
+    """POST a payment to the built-in ``webhook`` source, signed with WEBHOOK_SECRET."""
+    body = json.dumps(payload).encode()
+    headers = {
+        WEBHOOK_SIGNATURE_HEADER: sign_sha256(WEBHOOK_SECRET, body),
+        "Content-Type": "application/json",
+    }
+    return daemon.post(f"/hooks/{source}/", body, headers)
