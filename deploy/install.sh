@@ -1,0 +1,89 @@
+#!/bin/sh
+# Build and install payalert from this repository's source; the Dockerfile runs exactly this.
+#
+#   install.sh wheels SRC_DIR WHEEL_DIR
+#       Wheels of payalert-core, of the plugins named in $PLUGINS (e.g. "github imap", each one
+#       a folder SRC_DIR/plugins/payalert_<name>) and of every dependency, into WHEEL_DIR, plus
+#       WHEEL_DIR/payalert-requirements.txt naming what to install.
+#   install.sh venv WHEEL_DIR VENV_DIR
+#       A new virtualenv at VENV_DIR holding exactly those, installed from WHEEL_DIR alone (no
+#       index); fails when a plugin cannot be loaded.
+#
+# $PYTHON is the interpreter to use (default: python3).
+set -eu
+
+usage() {
+    echo "usage: install.sh wheels SRC_DIR WHEEL_DIR | install.sh venv WHEEL_DIR VENV_DIR" >&2
+    exit 2
+}
+
+fail() {
+    echo "install.sh: $*" >&2
+    exit 2
+}
+
+available_plugins() {
+    for dir in "$1"/plugins/payalert_*/; do
+        [ -f "${dir}pyproject.toml" ] || continue
+        name=${dir%/}
+        printf '%s ' "${name##*/payalert_}"
+    done
+}
+
+[ $# -eq 3 ] || usage
+python=${PYTHON:-python3}
+requirements=payalert-requirements.txt
+
+case $1 in
+wheels)
+    src=$2
+    out=$3
+    case $src in
+    /* | ./* | ../*) ;;
+    *) src=./$src ;; # a bare word would be taken for a package name on the index
+    esac
+    case $src in
+    *[[:space:]]*) fail "SRC_DIR must not contain white space: '$src'" ;;
+    esac
+    [ -f "$src/pyproject.toml" ] || fail "$src is not the payalert source tree (no pyproject.toml)"
+    projects=$src
+    names=payalert-core
+    for plugin in ${PLUGINS:-}; do
+        case $plugin in
+        *[!a-z0-9_]*) fail "PLUGINS: '$plugin' is not a plugin name; use some of: $(available_plugins "$src")" ;;
+        esac
+        [ -f "$src/plugins/payalert_$plugin/pyproject.toml" ] ||
+            fail "PLUGINS: no plugin '$plugin' in $src/plugins; use some of: $(available_plugins "$src")"
+        projects="$projects $src/plugins/payalert_$plugin"
+        names="$names payalert-$plugin"
+    done
+    mkdir -p "$out"
+    # $src has no white space and plugin names are [a-z0-9_], so splitting $projects is safe.
+    # shellcheck disable=SC2086
+    "$python" -m pip wheel --wheel-dir "$out" $projects
+    # shellcheck disable=SC2086 # one name a line
+    printf '%s\n' $names >"$out/$requirements"
+    echo "install.sh: wheels for $names are in $out"
+    ;;
+venv)
+    wheels=$2
+    venv=$3
+    [ -f "$wheels/$requirements" ] || fail "$wheels has no $requirements; run 'install.sh wheels' first"
+    # The venv gets no pip of its own: this interpreter's pip installs into it (pip >= 22.3).
+    "$python" -m venv --without-pip "$venv"
+    "$python" -m pip --python "$venv/bin/python" install --no-index --no-cache-dir \
+        --find-links "$wheels" --requirement "$wheels/$requirements"
+    # One run of `payalert plugins`: what got installed, and a failure if any plugin cannot load.
+    "$venv/bin/payalert" plugins --json | "$venv/bin/python" -c '
+import json, sys
+found = json.load(sys.stdin)
+packages = sorted({(p["package"], p["version"]) for p in found["plugins"]})
+print("install.sh: installed " + ", ".join(name + " " + version for name, version in packages))
+print("install.sh: sources " + ", ".join(found["sources"]) + "; notifiers " + ", ".join(found["notifiers"]))
+if found["errors"]:
+    sys.exit("install.sh: plugins failed to load: " + json.dumps(found["errors"]))'
+    ;;
+*)
+    usage
+    ;;
+esac
