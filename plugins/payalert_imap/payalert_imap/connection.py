@@ -26,6 +26,8 @@ from imap_tools.errors import ImapToolsError, MailboxLoginError, UnexpectedComma
 from .config import ImapSourceConfig
 
 _NEWS = re.compile(rb"^\* \d+ (?:EXISTS|RECENT)\b", re.I)
+_COMPLAINT = re.compile(rb"^\* (?:NO|BAD)\b", re.I)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FETCH_SIZE = re.compile(rb"UID (\d+).*?RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+).*?UID (\d+)", re.I)
 _FETCH_UID = re.compile(rb"UID (\d+)", re.I)
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"', re.I)
@@ -56,6 +58,14 @@ class FolderStatus:
     uidvalidity: int
     uidnext: int
     messages: int
+
+
+@dataclass(frozen=True)
+class IdleOutcome:
+    """Why an IDLE ended: new mail, a complaint from the server (untagged NO or BAD), or neither."""
+
+    news: bool = False
+    complaint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,13 +214,18 @@ class MailboxConnection:
         return [folder.name for folder in self._run(lambda box: box.folder.list())]
 
     def open_folder(self, folder: str) -> FolderStatus:
-        """STATUS then EXAMINE (or SELECT with ``mark_seen``) ``folder``; returns its status."""
+        """EXAMINE (or SELECT with ``mark_seen``) ``folder``, then STATUS it; returns its status.
+
+        STATUS comes after: a session that still has a deleted folder selected may be answered
+        from that old view (Dovecot does), so a recreated folder shows its new UIDVALIDITY only
+        once it is selected again.
+        """
 
         def work(box: MailBox) -> FolderStatus:
-            status = box.folder.status(folder, ["UIDVALIDITY", "UIDNEXT", "MESSAGES"])
             box.folder.set(folder, readonly=not self.config.mark_seen)
             box.client.untagged_responses.pop("EXISTS", None)
             box.client.untagged_responses.pop("RECENT", None)
+            status = box.folder.status(folder, ["UIDVALIDITY", "UIDNEXT", "MESSAGES"])
             return FolderStatus(status["UIDVALIDITY"], status["UIDNEXT"], status.get("MESSAGES", 0))
 
         result = self._run(work)
@@ -231,10 +246,13 @@ class MailboxConnection:
     def uids_arrived_since(self, since: datetime) -> list[int]:
         """UIDs whose INTERNALDATE (arrival on the server) is at or after ``since``, ascending.
 
-        INTERNALDATE has whole seconds, so a second of slack is added (the store drops repeats).
+        ``SEARCH SINCE`` compares dates only, in the server's own time zone (RFC 3501), which can
+        be a day behind UTC; so the search starts a day before ``since``'s UTC date and the exact
+        INTERNALDATE (with its zone) trims the rest. INTERNALDATE has whole seconds, so a second
+        of slack is added (the store drops repeats).
         """
         since = since.replace(microsecond=0) - timedelta(seconds=1)
-        day = since.astimezone(UTC).strftime("%d-%b-%Y")
+        day = search_date(since - timedelta(days=1))
         candidates = self._run(lambda box: box.uids(f"SINCE {day}"))
         if not candidates:
             return []
@@ -283,36 +301,40 @@ class MailboxConnection:
             )
 
     # -- waiting -------------------------------------------------------------------------------
-    def idle(self, seconds: float) -> bool:
-        """IDLE for up to ``seconds``; True as soon as the server reports new mail."""
+    def idle(self, seconds: float) -> IdleOutcome:
+        """IDLE for up to ``seconds``; ends as soon as the server reports new mail or complains.
+
+        A complaint is an untagged NO or BAD: Dovecot sends ``* NO Internal error occurred`` when
+        the idling folder is deleted (and maybe created again), and nothing else, so the caller
+        selects the folder again. ``* BYE`` raises :class:`ConnectionLost`.
+        """
         box = self._require()
         client = box.client
+        timeout = self.config.timeout.total_seconds()
         try:
             tag = client._command("IDLE")
-            news = False
+            outcome = IdleOutcome()
             while True:  # until the continuation; an EXISTS may come first
-                line = self._read_line(self.config.timeout.total_seconds())
+                line = self._read_line(timeout)
                 if line.startswith(b"+"):
                     break
-                news = news or bool(_NEWS.match(line))
                 if line.startswith(tag):
-                    raise ConnectionLost(f"{self.where} refused IDLE: {line.decode(errors='replace')}")
+                    raise ConnectionLost(f"{self.where} refused IDLE: {_line_text(line)}")
+                outcome = idle_outcome(line, outcome, self.where)
             deadline = time.monotonic() + seconds
-            while not news and not self.stop.is_set():
+            while not (outcome.news or outcome.complaint) and not self.stop.is_set():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 if not self._has_input(min(WAKE_INTERVAL, remaining)):
                     continue
-                line = self._read_line(self.config.timeout.total_seconds())
-                if line.startswith(b"* BYE"):
-                    raise ConnectionLost(
-                        f"{self.where} closed the connection: {line.decode(errors='replace')}"
-                    )
-                news = bool(_NEWS.match(line))
+                line = self._read_line(timeout)
+                if line.startswith(tag):
+                    raise ConnectionLost(f"{self.where} ended IDLE: {_line_text(line)}")
+                outcome = idle_outcome(line, outcome, self.where)
             client.send(b"DONE\r\n")
             box.consume_until_tagged_response(tag)
-            return news
+            return outcome
         except ConnectionLost:
             self.close()
             raise
@@ -360,6 +382,27 @@ class MailboxConnection:
             raise ConnectionLost(f"{self.where} dropped the connection: {_describe(error)}") from None
         except (imaplib.IMAP4.error, ImapToolsError) as error:
             raise ImapError(f"{self.where}: {_describe(error)}") from None
+
+
+def search_date(when: datetime) -> str:
+    """``when``'s UTC date as IMAP SEARCH writes it (``26-Nov-2026``), whatever the locale."""
+    day = when.astimezone(UTC)
+    return f"{day.day:02d}-{_MONTHS[day.month - 1]}-{day.year:04d}"
+
+
+def idle_outcome(line: bytes, outcome: IdleOutcome, where: str) -> IdleOutcome:
+    """Fold one untagged line read during IDLE into ``outcome`` (``* BYE`` raises)."""
+    if line.upper().startswith(b"* BYE"):
+        raise ConnectionLost(f"{where} closed the connection: {_line_text(line)}")
+    if _NEWS.match(line):
+        return IdleOutcome(True, outcome.complaint)
+    if _COMPLAINT.match(line):
+        return IdleOutcome(outcome.news, outcome.complaint or _line_text(line))
+    return outcome  # "* OK Still here", EXPUNGE, FETCH (flags) …: nothing to read
+
+
+def _line_text(line: bytes) -> str:
+    return " ".join(line.decode(errors="replace").split())[:300]
 
 
 def _buffered(client: imaplib.IMAP4) -> bool:

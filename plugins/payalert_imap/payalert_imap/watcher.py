@@ -2,8 +2,8 @@
 
 The cursor of a folder is ``{"uidvalidity", "last_uid", "since"}``, stored with the payments of
 each batch in one transaction (``ingest(..., cursors={folder: cursor})``). ``since`` is when the
-sync that last advanced it began; after a UIDVALIDITY change, mail that arrived since then is read
-again (the store drops what it already has), older mail is not.
+sync that last advanced it began; after a UIDVALIDITY change, mail that arrived since then (less
+:data:`REREAD_MARGIN`) is read again (the store drops what it already has), older mail is not.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from payalert_core import Payment
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 #: Messages fetched and stored per transaction.
 BATCH = 25
+#: After a UIDVALIDITY change, mail stamped up to this long before the last sync is read again too:
+#: INTERNALDATE comes from the mail server's clock, which may be behind payalert's. Reading more is
+#: harmless (the store drops payments it already has).
+REREAD_MARGIN = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class FolderWatcher:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"imap-{source.name}")
         self.closing = False
         self.attempts = 0
+        self.complaints = 0
         self.status: FolderStatus | None = None
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
@@ -117,12 +122,38 @@ class FolderWatcher:
         interval = self.config.poll_interval.total_seconds()
         while not self.closing:
             if mode == "idle":
-                await self.call(self.conn.idle, renew)
+                outcome = await self.call(self.conn.idle, renew)
+                if outcome.complaint:
+                    await self._after_complaint(outcome.complaint)
+                else:
+                    self.complaints = 0
             else:
                 await self.call(self.conn.wait, interval)
             if self.closing:
                 return
             await self.sync()
+
+    async def _after_complaint(self, complaint: str) -> None:
+        """The server said NO or BAD during IDLE: select the folder again (waiting if it keeps saying so)."""
+        from .source import backoff
+
+        self.complaints += 1
+        self.source.runtime.count("idle_complaint")
+        self.status = None  # sync selects again: a recreated folder shows its new UIDVALIDITY only then
+        if self.complaints == 1:
+            self.log.warning(
+                "%s: the server said %r while idling; selecting the folder again", self.folder, complaint
+            )
+            return
+        # Complaining again at once: never spin on a server that says NO to every IDLE.
+        delay = backoff(self.complaints - 1, self.config.reconnect_max.total_seconds())
+        self.log.warning(
+            "%s: the server said %r again while idling; selecting the folder again in %.1fs",
+            self.folder,
+            complaint,
+            delay,
+        )
+        await self.call(self.conn.wait, delay)
 
     async def close(self) -> None:
         """Stop at the next wake-up, log out, release the thread."""
@@ -136,9 +167,12 @@ class FolderWatcher:
     async def sync(self) -> None:
         """Read what is new since the cursor (first run: start from now, or ``backfill``)."""
         started = datetime.now(UTC)
-        status = await self.call(self.conn.status, self.folder)
-        if self.status is None or status.uidvalidity != self.status.uidvalidity:
+        if self.status is None:
             status = await self.call(self.conn.open_folder, self.folder)
+        else:
+            status = await self.call(self.conn.status, self.folder)
+            if status.uidvalidity != self.status.uidvalidity:
+                status = await self.call(self.conn.open_folder, self.folder)
         self.status = status
         cursor = Cursor.from_json(await self.source.load_state(self.folder))
         if cursor is not None:
@@ -146,15 +180,16 @@ class FolderWatcher:
         if cursor is None:
             await self._first_run(status, started)
         elif cursor.uidvalidity != status.uidvalidity:
+            since = cursor.since - REREAD_MARGIN
             self.log.warning(
                 "%s: UIDVALIDITY changed (%s → %s); re-reading mail that arrived since %s",
                 self.folder,
                 cursor.uidvalidity,
                 status.uidvalidity,
-                cursor.since.isoformat(timespec="seconds"),
+                since.isoformat(timespec="seconds"),
             )
             self.source.runtime.count("uidvalidity_changed")
-            uids = await self.call(self.conn.uids_arrived_since, cursor.since)
+            uids = await self.call(self.conn.uids_arrived_since, since)
             await self._read(uids, status, started, floor=status.uidnext - 1)
         else:
             uids = await self.call(self.conn.uids_after, cursor.last_uid)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from imap_testkit import upi_credit_mail
 from payalert_imap.config import ImapSourceConfig
-from payalert_imap.connection import LoginRefused, MailboxConnection
+from payalert_imap.connection import IdleOutcome, LoginRefused, MailboxConnection
 
 TOKEN = "ya29.test-access-token"
 
@@ -107,9 +107,9 @@ def test_fetch_peeks_and_idle_wakes_on_new_mail(dovecot_server) -> None:
         assert connection.fetch([uid], max_size=10)[0].raw is None  # over the size limit: no body
         assert r"\Seen" not in server.flags(uid)
         threading.Timer(0.3, server.append, [upi_credit_mail(ref="612345678902")]).start()
-        assert connection.idle(20) is True
+        assert connection.idle(20) == IdleOutcome(news=True)
         assert connection.uids_after(uid) == [uid + 1]
-        assert connection.idle(0.2) is False  # nothing new: returns at the deadline
+        assert connection.idle(0.2) == IdleOutcome()  # nothing new: returns at the deadline
     finally:
         connection.close()
 
