@@ -102,6 +102,8 @@ def load_config(path: Path, plugins: Plugins) -> Config:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(error, "problem", None) or "invalid YAML"
+        if "tag" in problem or "alias" in problem:  # the rest of the line (perhaps a secret) follows
+            problem = "a value starting with ! or * must be quoted"
         raise ConfigError([(str(path), f"not valid YAML at {where}: {problem}")]) from None
     if document is None:
         document = {}
@@ -112,21 +114,38 @@ def load_config(path: Path, plugins: Plugins) -> Config:
 
     env = {**{k: v for k, v in dotenv_values(path.parent / ".env").items() if v is not None}, **os.environ}
     problems: list[tuple[str, str]] = []
-    document = _interpolate(document, env, (), problems, path)
-    return _validate(path, document, plugins, problems)
+    used: set[str] = set()
+    document = _interpolate(document, env, (), problems, path, used)
+    try:
+        return _validate(path, document, plugins, problems)
+    except ConfigError as error:  # a value from the environment may be a secret: never echo one
+        hidden = sorted((value for value in used if len(value) >= 4), key=len, reverse=True)
+        cleaned = []
+        for where, message in error.problems:
+            for value in hidden:
+                message = message.replace(value, "<from the environment>")
+            cleaned.append((where, message))
+        raise ConfigError(cleaned) from None
 
 
-def _interpolate(value: Any, env: dict[str, str], where: tuple, problems: list, path: Path) -> Any:
+def _interpolate(
+    value: Any, env: dict[str, str], where: tuple, problems: list, path: Path, used: set[str]
+) -> Any:
     if isinstance(value, dict):
-        return {key: _interpolate(item, env, (*where, key), problems, path) for key, item in value.items()}
+        return {
+            key: _interpolate(item, env, (*where, key), problems, path, used) for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_interpolate(item, env, (*where, index), problems, path) for index, item in enumerate(value)]
+        return [
+            _interpolate(item, env, (*where, index), problems, path, used) for index, item in enumerate(value)
+        ]
     if not isinstance(value, str) or "${" not in value:
         return value
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in env and env[name] != "":
+            used.add(env[name])
             return env[name]
         if default is not None:
             return default
@@ -178,6 +197,11 @@ def _validate_sections(
         type_name = section.get("type")
         if type_name is None:
             problems.append((_dotted((*where, "type")), f"missing; choose one of: {_choices(registry)}"))
+            continue
+        if not isinstance(type_name, str):
+            problems.append(
+                (_dotted((*where, "type")), f"must be a name; choose one of: {_choices(registry)}")
+            )
             continue
         cls = registry.get(type_name)
         if cls is None:

@@ -24,6 +24,8 @@ __all__ = [
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+#: Longer than any sensible interval or timeout (100 years), and well inside what timedelta holds.
+_LONGEST_SECONDS = 100 * 365 * 86400.0
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -33,12 +35,16 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, bool):
         raise ValueError("must be a duration such as 30s, 5m, 2h or 3d")
     if isinstance(value, (int, float)):
-        return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m, 2h or 3d")
-    number, unit = match.groups()
-    return timedelta(seconds=float(number) * _UNIT_SECONDS[unit])
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError("is not a duration; write e.g. 30s, 5m, 2h or 3d")
+        number, unit = match.groups()
+        seconds = float(number) * _UNIT_SECONDS[unit]
+    if not 0 <= seconds <= _LONGEST_SECONDS:  # also false for NaN
+        raise ValueError("is not a duration payalert can use; write e.g. 30s, 5m, 2h or 3d")
+    return timedelta(seconds=seconds)
 
 
 #: A config field holding a duration; accepts numbers (seconds) and strings like ``"5m"``.

@@ -53,6 +53,8 @@ class Payment:
             raise TypeError("amount must be a Decimal, never a float")
         if self.amount is not None and not isinstance(self.amount, Decimal):
             raise TypeError(f"amount must be a Decimal, got {type(self.amount).__name__}")
+        if self.amount is not None and not self.amount.is_finite():
+            raise ValueError(f"amount must be a finite number, not {self.amount}")
         if (self.amount is None) != (self.currency is None):
             raise ValueError("amount and currency go together: set both or neither")
         if self.currency is not None and not _CURRENCY.match(self.currency):

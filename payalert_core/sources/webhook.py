@@ -48,8 +48,8 @@ class WebhookSource(PushSource):
             self.log.warning("rejected a request from %s: signature %s", request.remote, problem)
             return web.Response(status=401)
         try:
-            payment = self.parse(json.loads(body))
-        except (ValueError, TypeError, KeyError, InvalidOperation) as error:
+            payment = self.parse(json.loads(body, parse_float=Decimal, parse_constant=_not_json))
+        except (ValueError, TypeError, KeyError, InvalidOperation, RecursionError) as error:
             self.runtime.count("bad_request")
             return web.json_response({"error": f"bad payment: {error}"}, status=400)
         result = await self.ingest([payment])
@@ -63,8 +63,11 @@ class WebhookSource(PushSource):
         if not isinstance(data, dict):
             raise TypeError("the body must be a JSON object")
         amount = data["amount"]
-        if isinstance(amount, float):
-            amount = repr(amount)
+        if isinstance(amount, bool) or not isinstance(amount, (str, int, Decimal)):
+            raise TypeError("amount must be a string or a number")
+        details = data.get("details") or {}
+        if not isinstance(details, dict):
+            raise TypeError("details must be an object")
         occurred = data.get("occurred_at")
         occurred_at = datetime.fromisoformat(occurred) if occurred else datetime.now(UTC)
         if occurred_at.tzinfo is None:
@@ -83,9 +86,13 @@ class WebhookSource(PushSource):
             counterparty=data.get("counterparty"),
             reference=data.get("reference"),
             link=data.get("link"),
-            details={str(k): str(v) for k, v in (data.get("details") or {}).items()},
+            details={str(k): str(v) for k, v in details.items()},
             raw=data,
         )
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
 
 
 @hookimpl

@@ -97,8 +97,10 @@ def read_recorded(path: Path) -> list[RecordedAlert]:
     """Every complete line of a recorder file, in order."""
     if not path.exists():
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [RecordedAlert.from_line(line) for line in lines if line.strip()]
+    # Split on "\n" only: a payment may hold U+2028 and friends, which splitlines() would break on;
+    # the last piece is a line still being written unless the text ends with "\n".
+    *complete, _ = path.read_text(encoding="utf-8").split("\n")
+    return [RecordedAlert.from_line(line) for line in complete if line.strip()]
 
 
 @hookimpl

@@ -71,7 +71,7 @@ def cents_to_usd(cents: Any) -> Decimal | None:
     if isinstance(cents, bool) or not isinstance(cents, (int, Decimal)):
         return None
     value = Decimal(cents)
-    if not value.is_finite() or value != value.to_integral_value() or value < 0:
+    if not value.is_finite() or value != value.to_integral_value() or value < 0 or value >= 10**15:
         return None
     return value.scaleb(-2).quantize(Decimal("0.01"))
 
@@ -82,7 +82,7 @@ def tier_price(tier: dict[str, Any]) -> Decimal | None:
     if price is not None:
         return price
     dollars = tier.get("monthly_price_in_dollars")
-    if isinstance(dollars, int) and not isinstance(dollars, bool) and dollars >= 0:
+    if isinstance(dollars, int) and not isinstance(dollars, bool) and 0 <= dollars < 10**13:
         return Decimal(dollars).quantize(Decimal("0.01"))
     return None
 

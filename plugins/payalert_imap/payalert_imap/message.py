@@ -89,7 +89,7 @@ def _part_text(part: Message) -> str:
         charset = part.get_content_charset() or "utf-8"
         try:
             content = payload.decode(charset, errors="replace")
-        except LookupError:
+        except (LookupError, ValueError):
             content = payload.decode("utf-8", errors="replace")
     return content if isinstance(content, str) else ""
 
