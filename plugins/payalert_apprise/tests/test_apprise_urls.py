@@ -67,6 +67,21 @@ def test_scrubber_replaces_standalone_fragments_only():
     )
 
 
+@pytest.fixture
+def untouched_apprise_logger():
+    """The ``apprise`` logger as a fresh process has it, whatever earlier tests left on it."""
+    logger = logging.getLogger("apprise")
+    saved = (logger.handlers[:], logger.filters[:], logger.level, logger.propagate)
+    logger.handlers.clear()
+    logger.filters.clear()
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
+    yield logger
+    logger.handlers[:], logger.filters[:], level, logger.propagate = saved
+    logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("untouched_apprise_logger")
 def test_apprise_lines_are_scrubbed_before_anyone_sees_them(caplog):
     url = "slack://T1JJ3T3L2/bad-second-token-777"
     install(secret_fragments(url))
@@ -86,6 +101,7 @@ def test_apprise_lines_are_scrubbed_before_anyone_sees_them(caplog):
     assert record.levelno == logging.DEBUG and record.getMessage() == lines[0]
 
 
+@pytest.mark.usefixtures("untouched_apprise_logger")
 def test_apprise_lines_stay_out_of_payalert_logs_unless_debug(caplog):
     install()
     caplog.set_level(logging.INFO)
