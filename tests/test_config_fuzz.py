@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import string
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,26 +10,15 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from payalert_core import ConfigError, UserError
 from payalert_core.config import Config, load_config
 from payalert_core.plugins import Plugins, get_plugin_manager
+from payalert_core.testing.fuzzing import fuzz_settings
 
-#: Bounded and without an example database; shrinking (minutes on a failure) only when asked for.
-FUZZ = settings(
-    max_examples=200,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    phases=[
-        Phase.explicit,
-        Phase.generate,
-        *([Phase.shrink] if os.environ.get("PAYALERT_FUZZ_SHRINK") else []),
-    ],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(200)
 SECRET_KEYS = {("webhook", "secret"), ("github", "secret"), ("binance", "api_key"), ("binance", "api_secret")}
 SECRET_KEYS |= {("imap", "password"), ("telegram", "token")}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import sqlite3
 import string
@@ -15,31 +14,16 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from payalert_core import sign_sha256
 from payalert_core.testing import DaemonProcess, RecordedAlert
+from payalert_core.testing.fuzzing import fuzz_settings
 
 WEBHOOK_SIGNATURE = "X-Payalert-Signature"
 
-#: Set to shrink a failing example to its smallest form (minutes against a daemon; off in CI).
-SHRINK_ENV = "PAYALERT_FUZZ_SHRINK"
-
-#: Bounded, no example database (nothing is written into the tree), no per-example deadline.
-FUZZ = settings(
-    max_examples=60,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if os.environ.get(SHRINK_ENV) else [])],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-
-def fuzz_settings(max_examples: int) -> settings:
-    """:data:`FUZZ` with another example count."""
-    return settings(FUZZ, max_examples=max_examples)
+#: The default budget of a daemon fuzz test.
+FUZZ = fuzz_settings(60)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import string
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from payalert_github.body import InvalidBody, UnsupportedContentType, decode_body
 from payalert_github.source import loggable
@@ -19,20 +18,9 @@ from payalert_github.sponsorship import PayloadError, sponsorship_payment
 
 from payalert_core import Direction, Payment
 from payalert_core.testing import corpus_path
+from payalert_core.testing.fuzzing import fuzz_settings
 
-#: Bounded, no example database; shrinking a failure (slow) only with PAYALERT_FUZZ_SHRINK=1.
-FUZZ = settings(
-    max_examples=300,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    phases=[
-        Phase.explicit,
-        Phase.generate,
-        *([Phase.shrink] if os.environ.get("PAYALERT_FUZZ_SHRINK") else []),
-    ],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(300)
 RECEIVED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 #: Number tokens as a sender could write them; decode_body turns them into int or Decimal.
 NUMBER_TOKENS = [

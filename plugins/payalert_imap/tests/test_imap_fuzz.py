@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from imap_testkit import bank_records, eml_path
 from payalert_imap.message import read_message
@@ -26,20 +25,9 @@ from payalert_imap.verdict import (
 )
 
 from payalert_core import Direction, Payment
+from payalert_core.testing.fuzzing import fuzz_settings
 
-#: Bounded, no example database; shrinking a failure (slow) only with PAYALERT_FUZZ_SHRINK=1.
-FUZZ = settings(
-    max_examples=250,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    phases=[
-        Phase.explicit,
-        Phase.generate,
-        *([Phase.shrink] if os.environ.get("PAYALERT_FUZZ_SHRINK") else []),
-    ],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(250)
 CHAIN = make_chain(plugins=False)
 GMAIL = ReadSettings(authserv_ids=("mx.google.com",))
 SENT = datetime(2026, 6, 2, 10, 15, tzinfo=UTC)
