@@ -3,7 +3,8 @@
 Registered as a pytest plugin (``pytest11`` entry point), so plugin authors get the fixtures by
 installing ``payalert-core``: ``payalert_daemon`` (start ``payalert run`` on a free loopback port
 with a temporary data dir and a recording notifier), ``dovecot_server`` (a private Dovecot on
-loopback), ``telegram_api`` (a local server behaving like the Telegram Bot API) and ``corpus_dir``.
+loopback), ``telegram_api`` (a local server behaving like the Telegram Bot API) and ``corpus_dir``;
+``LoopbackServer`` is the base of such local stand-ins for the services a plugin talks to.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from .daemon import DaemonFactory, DaemonProcess, free_port
 from .dovecot import DovecotFactory, DovecotServer, dovecot_server
+from .loopback import LoopbackServer
 from .memory import MemorySourceRuntime, RecordingHealth
 from .recorder import RecordedAlert
 from .telegram_api import TelegramAPI, telegram_api
@@ -25,6 +27,7 @@ __all__ = [
     "DaemonProcess",
     "DovecotFactory",
     "DovecotServer",
+    "LoopbackServer",
     "MemorySourceRuntime",
     "RecordedAlert",
     "RecordingHealth",

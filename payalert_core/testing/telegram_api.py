@@ -32,6 +32,8 @@ from typing import Any, NoReturn
 import pytest
 from aiohttp import web
 
+from .loopback import LoopbackServer
+
 TOKEN = "123456789:TEST-token_for-payalert"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "payalert test", "username": "payalert_test_bot"}
 _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
@@ -257,13 +259,15 @@ def _value(raw: Any) -> Any:
     return raw
 
 
-class TelegramAPI:
+class TelegramAPI(LoopbackServer):
     """The fake Bot API server. Thread-safe: call its methods from any thread."""
 
+    thread_name = "telegram-api"
+
     def __init__(self, token: str = TOKEN, limits: FloodLimits | None = FloodLimits(), port: int = 0) -> None:
+        super().__init__(port)
         self.token = token
         self.limits = limits
-        self.port = port
         self.calls: list[Call] = []
         self.messages: list[SentMessage] = []
         self.commands_menu: list[dict[str, Any]] = []
@@ -288,81 +292,22 @@ class TelegramAPI:
         self._next_update = 1
         self._next_message = 1
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
-        self._closing: asyncio.Event | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """Root URL, for the notifier's ``base_url``."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> TelegramAPI:
-        """Start the server thread and listen."""
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-api", daemon=True)
-        self._thread.start()
-        self._run(self._prepare())
-        self.up()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening and end the thread."""
-        if self._loop is None or self._thread is None:
-            return
-        self.down()
-        self._run(self._cancel_leftovers())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-        self._loop = self._thread = None
-
-    def down(self) -> None:
-        """Stop answering (connections refused) but keep every record: an outage."""
-        if self._runner is not None:
-            self._run(self._shutdown())
-
-    def up(self) -> None:
-        """Listen again on the same port after :meth:`down`."""
-        self._run(self._listen())
-
-    def __enter__(self) -> TelegramAPI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _run(self, coroutine: Any, timeout: float = 15) -> Any:
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
-
-    async def _prepare(self) -> None:
-        self._closing = asyncio.Event()
-
-    async def _listen(self) -> None:
-        assert self._closing is not None
-        self._closing.clear()
+    def build_app(self) -> web.Application:
+        """Every method under ``/bot<token>/``."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        return app
 
-    async def _cancel_leftovers(self) -> None:
+    async def on_stop(self) -> None:
+        """End anything still running in the server's own loop (held answers, long polls)."""
+        if self._thread is None:  # serving in the test's loop: its tasks are not ours to end
+            return
         tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _shutdown(self) -> None:
-        assert self._closing is not None and self._runner is not None
-        self._closing.set()
-        await self._runner.cleanup()
-        self._runner = None
 
     # -- test controls -----------------------------------------------------------------------
     def fail(
@@ -570,9 +515,9 @@ class TelegramAPI:
         return ApiError(fault.status, fault.description)
 
     async def _sleep(self, seconds: float) -> None:
-        assert self._closing is not None
+        assert self.closing is not None
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), timeout=min(seconds, 120))
+            await asyncio.wait_for(self.closing.wait(), timeout=min(seconds, 120))
 
     def _dispatch(self, method: str, params: dict[str, Any], now: float) -> Any:
         if method == "getme":
@@ -703,7 +648,7 @@ class TelegramAPI:
             group.append(now)
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        assert self._closing is not None
+        assert self.closing is not None
         offset = params.get("offset") or 0
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 60)
         while True:
@@ -711,7 +656,7 @@ class TelegramAPI:
                 if offset:
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 pending = list(self._updates)
-            if pending or time.monotonic() >= deadline or self._closing.is_set():
+            if pending or time.monotonic() >= deadline or self.closing.is_set():
                 return pending[: int(params.get("limit") or 100)]
             await asyncio.sleep(0.02)
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from payalert_core import Direction, Payment, sign_sha256
 from payalert_core.testing import RecordingHealth
+from payalert_core.testing.loopback import LoopbackServer
 
 #: The header the built-in ``webhook`` source checks (documented in docs/configuration.md).
 WEBHOOK_SIGNATURE_HEADER = "X-Payalert-Signature"
@@ -72,66 +73,36 @@ class _Plan:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class Receiver:
+class Receiver(LoopbackServer):
     """An aiohttp server on 127.0.0.1 in its own thread: records requests, answers as planned."""
 
+    thread_name = "receiver"
+
     def __init__(self) -> None:
-        self.port = 0
+        super().__init__()
         self.requests: list[Received] = []
         self._plans: list[_Plan] = []
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
         self._release: asyncio.Event | None = None
         self._holding = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Receiver:
         """Start the thread and listen on a free port."""
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="receiver", daemon=True)
-        self._thread.start()
-        self._run(self._make_event())
-        self.up()
+        super().start()
+        self._release = self.run(_new_event())
         return self
 
     def stop(self) -> None:
         """Release held requests, stop listening and end the thread."""
-        if self._loop is None or self._thread is None:
-            return
         self.release()
-        self.down()
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-        self._loop = self._thread = None
+        super().stop()
 
-    def down(self) -> None:
-        """Stop listening (connections are refused); records are kept."""
-        if self._runner is not None:
-            self._run(self._runner.cleanup())
-            self._runner = None
-
-    def up(self) -> None:
-        """Listen (again, on the same port)."""
-        self._run(self._listen())
-
-    def _run(self, coroutine: Any) -> Any:
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(15)
-
-    async def _make_event(self) -> None:
-        self._release = asyncio.Event()
-
-    async def _listen(self) -> None:
+    def build_app(self) -> web.Application:
+        """Every path, every method."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        return app
 
     # -- controls ----------------------------------------------------------------------------
     def url(self, scheme: str = "json", path: str = SECRET_PATH, auth: str = "") -> str:
@@ -150,8 +121,8 @@ class Receiver:
     def release(self) -> None:
         """Let held requests be answered."""
         self._holding = False
-        if self._loop is not None and self._release is not None:
-            self._loop.call_soon_threadsafe(self._release.set)
+        if self._release is not None:
+            self.call_soon(self._release.set)
 
     def accepted(self) -> list[Received]:
         """Requests answered with a 2xx status."""
@@ -220,3 +191,8 @@ def signed_webhook_post(daemon: Any, source: str, payload: dict[str, Any]) -> An
         "Content-Type": "application/json",
     }
     return daemon.post(f"/hooks/{source}/", body, headers)
+
+
+async def _new_event() -> asyncio.Event:
+    """An event of the loop this runs in."""
+    return asyncio.Event()

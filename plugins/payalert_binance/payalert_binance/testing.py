@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
-import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from payalert_core.testing.loopback import LoopbackServer
 
 from .testdata import deposit_record, p2p_record, pay_record
 from .testfaults import Fault, load_error_messages
@@ -112,8 +113,10 @@ class _Records:
         return [dict(record) for _, _, record in reversed(self.items[low:high])]
 
 
-class BinanceTestServer:
+class BinanceTestServer(LoopbackServer):
     """The fake Binance: data, scripted faults and a request log. Use ``start()`` or ``start_async()``."""
+
+    thread_name = "binance-test-server"
 
     def __init__(
         self,
@@ -121,13 +124,12 @@ class BinanceTestServer:
         api_secret: str = "payalert-test-secret-9876543210",
         error_messages: Mapping[int, list[str]] | None = None,
         clock_offset_ms: int = 0,
-        host: str = "127.0.0.1",
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.api_secret = api_secret
         self.error_messages = dict(error_messages or {})
         self.clock_offset_ms = clock_offset_ms
-        self.host = host
         self.permissions: dict[str, Any] = dict(READ_ONLY)
         self.deposits = _Records("insertTime", "id")
         self.p2p_orders = _Records("createTime", "orderNumber")
@@ -136,16 +138,6 @@ class BinanceTestServer:
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._always: dict[str, Fault] = {}
         self._lock = threading.Lock()
-        self._runner: web.AppRunner | None = None
-        self._closing: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``: the ``base_url`` of a source using this server."""
-        return f"http://{self.host}:{self.port}"
 
     def source_config(self, **overrides: Any) -> dict[str, Any]:
         """A ``type: binance`` config section pointing at this server (short interval), plus ``overrides``."""
@@ -217,46 +209,11 @@ class BinanceTestServer:
         return chosen
 
     # -- lifecycle -------------------------------------------------------------------------
-    async def start_async(self) -> None:
-        """Start listening on a free port in the running event loop."""
+    def build_app(self) -> web.Application:
+        """Every path: the handler answers like the API or records a 404."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._closing = asyncio.Event()
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
-
-    async def stop_async(self) -> None:
-        """Stop listening and end slow answers."""
-        if self._closing is not None:
-            self._closing.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    def start(self) -> BinanceTestServer:
-        """Start in a background thread (for synchronous tests driving a daemon)."""
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="binance-test-server", daemon=True
-        )
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.start_async(), self._loop).result(10)
-        return self
-
-    def stop(self) -> None:
-        """Stop the background thread started by ``start()``."""
-        if self._loop is None or self._thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self.stop_async(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-        self._loop = self._thread = None
+        return app
 
     # -- request handling ------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
@@ -287,9 +244,9 @@ class BinanceTestServer:
         with self._lock:
             fault = self._next_fault(request.path)
         if fault is not None:
-            if fault.delay and self._closing is not None:
+            if fault.delay and self.closing is not None:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closing.wait(), fault.delay)
+                    await asyncio.wait_for(self.closing.wait(), fault.delay)
             if not fault.passthrough:
                 return self._fault_response(fault)
         if request.path == PING:
