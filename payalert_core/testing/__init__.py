@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .daemon import DaemonFactory, DaemonProcess, free_port
+from .daemon import DaemonFactory, DaemonProcess, free_port, run_python
 from .dovecot import DovecotFactory, DovecotServer, dovecot_server
 from .loopback import LoopbackServer
 from .memory import MemorySourceRuntime, RecordingHealth
@@ -35,6 +35,7 @@ __all__ = [
     "corpus_path",
     "dovecot_server",
     "free_port",
+    "run_python",
     "telegram_api",
 ]
 

@@ -19,6 +19,27 @@ import yaml
 from .recorder import RecordedAlert, read_recorded
 
 TEST_PLUGINS = ("payalert_core.testing.recorder", "payalert_core.testing.feeds")
+PLUGIN_SELECTION_VARIABLES = ("PAYALERT_EXTRA_PLUGINS", "PAYALERT_DISABLED_PLUGINS")
+
+
+def run_python(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a fresh process that sees installed plugins only (as a user's would).
+
+    Plugin-selection variables of the test run (``PAYALERT_EXTRA_PLUGINS``,
+    ``PAYALERT_DISABLED_PLUGINS``) are dropped; ``env`` adds or overrides variables.
+    ``run_python("-m", "payalert_core", "plugins")`` runs the CLI.
+    """
+    clean = {k: v for k, v in os.environ.items() if k not in PLUGIN_SELECTION_VARIABLES}
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def free_port() -> int:

@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from importlib.metadata import entry_points
 
 import yaml
 
-
-def run(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PAYALERT_EXTRA_PLUGINS", "PAYALERT_DISABLED_PLUGINS")
-    }
-    return subprocess.run(
-        [sys.executable, *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **(env or {})},
-        cwd=cwd,
-        timeout=60,
-    )
+from payalert_core.testing import run_python
 
 
 def test_entry_point_is_declared():
@@ -33,14 +16,14 @@ def test_entry_point_is_declared():
 
 
 def test_payalert_plugins_lists_it_without_importing_apprise():
-    listed = run("-m", "payalert_core", "plugins", "--json")
+    listed = run_python("-m", "payalert_core", "plugins", "--json")
     assert listed.returncode == 0, listed.stderr
     document = json.loads(listed.stdout)
     [plugin] = [p for p in document["plugins"] if p["name"] == "apprise"]
     assert plugin["package"] == "payalert-apprise"
     assert document["notifiers"]["apprise"] == "payalert_apprise.notifier"
     # Registering the notifier must not pay for Apprise's import (about half a second).
-    probe = run("-c", "import sys, payalert_apprise.plugin; print('apprise' in sys.modules)")
+    probe = run_python("-c", "import sys, payalert_apprise.plugin; print('apprise' in sys.modules)")
     assert probe.stdout.strip() == "False", probe.stderr
 
 
@@ -48,9 +31,9 @@ def test_disabled_plugin_is_absent_and_its_config_fails_clearly(tmp_path):
     config = {"data_dir": "data", "notifiers": {"chat": {"type": "apprise", "urls": ["ntfy://T0K3Ntopic"]}}}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     env = {"PAYALERT_DISABLED_PLUGINS": "apprise"}
-    listed = run("-m", "payalert_core", "plugins", env=env)
+    listed = run_python("-m", "payalert_core", "plugins", env=env)
     assert listed.returncode == 0 and "payalert-apprise" not in listed.stdout
-    checked = run("-m", "payalert_core", "check-config", env=env, cwd=tmp_path)
+    checked = run_python("-m", "payalert_core", "check-config", env=env, cwd=tmp_path)
     assert checked.returncode == 2
     assert "notifiers.chat.type: unknown notifier type 'apprise'" in checked.stderr
     assert "T0K3N" not in checked.stdout + checked.stderr

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from importlib.metadata import entry_points
 
 import yaml
 
+from payalert_core.testing import run_python
 
-def payalert(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PAYALERT_EXTRA_PLUGINS", "PAYALERT_DISABLED_PLUGINS")
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "payalert_core", *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **(env or {})},
-        cwd=cwd,
-        timeout=60,
-    )
+
+def payalert(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run_python("-m", "payalert_core", *args, env=env)
 
 
 def test_entry_point_is_declared():
