@@ -72,23 +72,36 @@ class WebhookSource(PushSource):
         occurred_at = datetime.fromisoformat(occurred) if occurred else datetime.now(UTC)
         if occurred_at.tzinfo is None:
             raise ValueError("occurred_at needs a UTC offset, e.g. 2026-01-31T10:00:00+05:30")
-        currency = str(data["currency"]).upper()
+        external_id = data["id"]
+        if isinstance(external_id, bool) or not isinstance(external_id, (str, int)):
+            raise TypeError("id must be a string or an integer")
+        currency = data["currency"]
+        if not isinstance(currency, str):
+            raise TypeError("currency must be a string such as EUR or USDT")
         return Payment(
             source=self.name,
-            kind=str(data.get("kind", "webhook.payment")),
-            external_id=str(data["id"]),
+            kind=_text(data, "kind") or "webhook.payment",
+            external_id=str(external_id),
             amount=Decimal(str(amount)),
-            currency=currency,
+            currency=currency.upper(),
             direction=Direction(data.get("direction", "in")),
             occurred_at=occurred_at,
-            title=str(data.get("title") or "Payment received"),
-            summary=str(data.get("summary", "")),
-            counterparty=data.get("counterparty"),
-            reference=data.get("reference"),
-            link=data.get("link"),
+            title=_text(data, "title") or "Payment received",
+            summary=_text(data, "summary") or "",
+            counterparty=_text(data, "counterparty"),
+            reference=_text(data, "reference"),
+            link=_text(data, "link"),
             details={str(k): str(v) for k, v in details.items()},
             raw=data,
         )
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    """An optional text field: a string or null, nothing else."""
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{key} must be a string")
+    return value
 
 
 def _not_json(name: str) -> None:
