@@ -18,7 +18,7 @@ import pytest
 from .daemon import DaemonFactory, DaemonProcess, free_port, run_python
 from .dovecot import DovecotFactory, DovecotServer, dovecot_server
 from .loopback import LoopbackServer
-from .memory import MemorySourceRuntime, RecordingHealth
+from .memory import MemoryNotifierRuntime, MemorySourceRuntime, RecordingHealth
 from .recorder import RecordedAlert
 from .telegram_api import TelegramAPI, telegram_api
 
@@ -28,6 +28,7 @@ __all__ = [
     "DovecotFactory",
     "DovecotServer",
     "LoopbackServer",
+    "MemoryNotifierRuntime",
     "MemorySourceRuntime",
     "RecordedAlert",
     "RecordingHealth",

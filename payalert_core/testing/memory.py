@@ -1,4 +1,4 @@
-"""In-memory stand-ins for the core's side of a source: unit-test a source without a daemon."""
+"""In-memory stand-ins for the core's side of a source or notifier: unit tests without a daemon."""
 
 from __future__ import annotations
 
@@ -82,3 +82,33 @@ class MemorySourceRuntime:
     def payments(self) -> list[Payment]:
         """Stored payments in the order they were stored."""
         return [self.events[key] for key in self.order]
+
+
+class MemoryNotifierRuntime:
+    """A NotifierRuntime in memory: state goes through JSON as the store's does; no payments stored.
+
+    ``in_daemon`` is False, as for ``payalert test-notify``; ``payments`` are what
+    ``recent_payments`` answers (newest first), for notifiers that show them.
+    """
+
+    def __init__(self, payments: Sequence[Payment] = ()) -> None:
+        self.health = RecordingHealth()
+        self.in_daemon = False
+        self.state: dict[str, Any] = {}
+        self.payments = list(payments)
+
+    async def load_state(self, key: str = "state") -> Any:
+        """A value saved earlier, or None."""
+        return self.state.get(key)
+
+    async def save_state(self, key: str, value: Any) -> None:
+        """Keep a JSON value."""
+        self.state[key] = json.loads(json.dumps(value))
+
+    async def status(self) -> dict[str, Any]:
+        """A healthy ``/health`` document with nothing configured."""
+        return {"status": "ok", "unhealthy": [], "sources": {}, "notifiers": {}, "deliveries": {}}
+
+    async def recent_payments(self, limit: int) -> list[Payment]:
+        """The newest ``limit`` of ``payments``."""
+        return self.payments[:limit]

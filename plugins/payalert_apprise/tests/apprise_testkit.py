@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from payalert_core import Direction, Payment, sign_sha256
-from payalert_core.testing import RecordingHealth
 from payalert_core.testing.loopback import LoopbackServer
 
 #: The header the built-in ``webhook`` source checks (documented in docs/configuration.md).
@@ -156,31 +155,6 @@ class Receiver(LoopbackServer):
                 Received(request.method, request.path, dict(request.headers), body, plan.status)
             )
         return web.Response(status=plan.status, text="{}", headers=plan.headers)
-
-
-class NotifierTestRuntime:
-    """A NotifierRuntime for running the notifier in the test's own event loop."""
-
-    def __init__(self) -> None:
-        self.health = RecordingHealth()
-        self.in_daemon = False
-        self.state: dict[str, Any] = {}
-
-    async def load_state(self, key: str) -> Any:
-        """A value saved with :meth:`save_state`."""
-        return self.state.get(key)
-
-    async def save_state(self, key: str, value: Any) -> None:
-        """Keep a value."""
-        self.state[key] = value
-
-    async def status(self) -> dict[str, Any]:
-        """An empty health document."""
-        return {"status": "ok", "sources": {}, "notifiers": {}, "deliveries": {}}
-
-    async def recent_payments(self, limit: int) -> list[Payment]:
-        """No stored payments."""
-        return []
 
 
 def signed_webhook_post(daemon: Any, source: str, payload: dict[str, Any]) -> Any:

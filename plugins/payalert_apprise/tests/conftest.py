@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from apprise_testkit import NotifierTestRuntime, Receiver
+from apprise_testkit import Receiver
 from payalert_apprise import AppriseNotifier, AppriseNotifierConfig
+
+from payalert_core.testing import MemoryNotifierRuntime
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,6 +33,6 @@ def make_notifier() -> Callable[..., Any]:
 
     def make(**section: Any) -> Any:
         config = AppriseNotifierConfig.model_validate({"type": "apprise", **section})
-        return AppriseNotifier.create("ap", config, NotifierTestRuntime())
+        return AppriseNotifier.create("ap", config, MemoryNotifierRuntime())
 
     return make

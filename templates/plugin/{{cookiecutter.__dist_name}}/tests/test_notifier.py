@@ -8,12 +8,11 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pydantic
 import pytest
 from payalert_core import Direction, Payment, PermanentFailure, RetryLater
-from payalert_core.testing import RecordingHealth, free_port
+from payalert_core.testing import MemoryNotifierRuntime, free_port
 
 from {{ package }}.notifier import (
     {{ prefix }}Config,
@@ -32,31 +31,6 @@ PAYMENT = Payment(
     title="UPI credit",
     counterparty="Asha",
 )
-
-
-class MemoryNotifierRuntime:
-    """The core's side of a notifier, in memory (this notifier only reports to ``health``)."""
-
-    def __init__(self) -> None:
-        self.health = RecordingHealth()
-        self.in_daemon = False
-        self.state: dict[str, Any] = {}
-
-    async def load_state(self, key: str) -> Any:
-        """A value saved earlier, or None."""
-        return self.state.get(key)
-
-    async def save_state(self, key: str, value: Any) -> None:
-        """Keep a JSON value."""
-        self.state[key] = json.loads(json.dumps(value))
-
-    async def status(self) -> dict[str, Any]:
-        """An empty /health document."""
-        return {}
-
-    async def recent_payments(self, limit: int) -> list[Payment]:
-        """No payments."""
-        return []
 
 
 async def started(url: str) -> {{ prefix }}Notifier:
