@@ -54,7 +54,7 @@ USER 10001:10001
 # The HTTP server: push-source webhooks under /hooks/<name>/, /health and /metrics.
 EXPOSE 8080
 
-# /health answers 503 when a source is stale or disconnected; urlopen raises then, and exits 1.
+# /health answers 503 when a source, a notifier or the store is unhealthy; urlopen raises, exit 1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PAYALERT_PORT', '8080') + '/health', timeout=4)"]
 
