@@ -245,7 +245,13 @@ def _problems(error: ValidationError, prefix: tuple) -> list[tuple[str, str]]:
 
 
 def _dotted(location: tuple) -> str:
-    return ".".join(str(part) for part in location) or "(top level)"
+    return ".".join(_key_text(part) for part in location) or "(top level)"
+
+
+def _key_text(part: object) -> str:
+    """A key as typed, or quoted when it would not show (blank, or with control characters)."""
+    text = str(part)
+    return text if text.strip() and text.isprintable() else repr(text)
 
 
 def _collect_secrets(models: list[BaseModel]) -> set[str]:

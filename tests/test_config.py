@@ -117,3 +117,11 @@ def test_source_filters_are_validated(tmp_path, plugins):
     text = MINIMAL.format(secret="x" * 8).replace("type: webhook", "type: webhook\n    min_amount: {inr: 5}")
     found = problems(tmp_path, plugins, text)
     assert "upper case" in found["sources.shop.min_amount"]
+
+
+def test_a_key_that_would_not_show_is_quoted_in_the_error(tmp_path, plugins):
+    path = tmp_path / "config.yaml"
+    path.write_text('"\\x85": {}\n"  ": 1\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, plugins)
+    assert {where for where, _ in caught.value.problems} == {"'\\x85'", "'  '"}
