@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from payalert_core import ConfigError, UserError
 from payalert_core.config import Config, load_config
 from payalert_core.plugins import Plugins, get_plugin_manager
-from payalert_core.testing.fuzzing import fuzz_settings
+from payalert_core.testing.fuzzing import fuzz_settings, value_paths
 
 FUZZ = fuzz_settings(200)
 SECRET_KEYS = {("webhook", "secret"), ("github", "secret"), ("binance", "api_key"), ("binance", "api_secret")}
@@ -126,17 +126,6 @@ HOT_KEYS = {
 }
 
 
-def _paths(value: Any, where: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [where] if where else []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*where, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*where, index))
-    return found
-
-
 def _parent(root: Any, path: tuple[Any, ...]) -> Any:
     for step in path[:-1]:
         root = root[step]
@@ -149,7 +138,7 @@ def mutated_configs(draw: Any) -> tuple[dict[str, Any], list[str]]:
     secrets = list(draw(_SECRETS))
     config = base_config(secrets)
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        paths = _paths(config)
+        paths = value_paths(config)[1:]  # not the root itself
         hot = [
             path
             for path in paths

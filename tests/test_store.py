@@ -11,14 +11,6 @@ from .helpers import payment
 LANES = [Lane("tg", "chat1"), Lane("tg", "chat2")]
 
 
-@pytest.fixture
-async def store(tmp_path):
-    store = Store(tmp_path / "data" / "payalert.sqlite3")
-    await store.open()
-    yield store
-    await store.close()
-
-
 async def test_ingest_dedupes_and_creates_one_delivery_per_lane(store):
     first = await store.ingest([payment("a"), payment("b")], LANES, {})
     again = await store.ingest([payment("b"), payment("c")], LANES, {})

@@ -28,14 +28,6 @@ LANE = Lane("tg", "chat")
 BIG = "x" * 20_000  # needs overflow pages: cannot fit in a full database
 
 
-@pytest.fixture
-async def store(tmp_path):
-    store = Store(tmp_path / "data" / "payalert.sqlite3")
-    await store.open()
-    yield store
-    await store.close()
-
-
 def writer(store: Store) -> sqlite3.Connection:
     assert store._connection is not None
     return store._connection

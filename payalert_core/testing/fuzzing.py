@@ -8,6 +8,7 @@ failure against a daemon takes minutes, and the failing example is printed eithe
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -25,3 +26,15 @@ def fuzz_settings(max_examples: int) -> settings:
         phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if os.environ.get(SHRINK_ENV) else [])],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+
+
+def value_paths(value: Any, where: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path (keys and list indexes) to every value inside a JSON-like ``value``, root first."""
+    found = [where]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += value_paths(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += value_paths(item, (*where, index))
+    return found

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from .tallying import Tally
+
 REPORT_ENV = "PAYALERT_RELIABILITY_REPORT"
 
 
@@ -43,6 +45,17 @@ class ReliabilityReport:
         outcome = Outcome(scenario, tried, delivered, lost, duplicated, note)
         self.outcomes.append(outcome)
         return outcome
+
+    def record_tally(self, scenario: str, counts: Tally, note: str = "") -> Outcome:
+        """Add one scenario's :class:`Tally` (repeats counted as copies beyond the first)."""
+        return self.record(
+            scenario,
+            tried=counts.expected,
+            delivered=counts.delivered,
+            lost=len(counts.lost),
+            duplicated=counts.extra_copies,
+            note=note,
+        )
 
 
 _REPORT = ReliabilityReport()

@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from payalert_core.testing import DaemonProcess, DovecotServer, RecordedAlert
@@ -199,33 +198,9 @@ class MailAppender:
         self._session.__exit__(None, None, None)
 
 
-@dataclass(frozen=True)
-class Tally:
-    """What the notifier received compared with what it should have."""
-
-    expected: int
-    delivered: int
-    lost: list[tuple[str, str]]
-    duplicated: dict[tuple[str, str], int]
-    unexpected: list[tuple[str, str]]
-
-    @property
-    def extra_copies(self) -> int:
-        """Alerts beyond the first of each payment."""
-        return sum(count - 1 for count in self.duplicated.values())
-
-
-def tally(alerts: list[RecordedAlert], expected: Iterable[tuple[str, str]]) -> Tally:
-    """Count alerts per ``(source, external_id)`` against the payments that must each alert once."""
-    wanted = set(expected)
-    counts = Counter((alert.payment.source, alert.payment.external_id) for alert in alerts)
-    return Tally(
-        expected=len(wanted),
-        delivered=len(wanted & set(counts)),
-        lost=sorted(wanted - set(counts)),
-        duplicated={key: count for key, count in counts.items() if count > 1},
-        unexpected=sorted(set(counts) - wanted),
-    )
+def alert_keys(alerts: list[RecordedAlert]) -> list[tuple[str, str]]:
+    """Each recorded alert as its payment's ``(source, external_id)``."""
+    return [(alert.payment.source, alert.payment.external_id) for alert in alerts]
 
 
 def wait_delivered(daemon: DaemonProcess, expected: set[tuple[str, str]], timeout: float) -> None:

@@ -7,9 +7,7 @@ first line of each message, so what the chats received can be matched to what wa
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from payalert_core.testing.telegram_api import TOKEN, FloodLimits, TelegramAPI
@@ -38,41 +36,6 @@ def telegram_section(api: TelegramAPI, chats: Sequence[int | str], **options: An
 def received_ids(api: TelegramAPI, chat: int | str) -> list[str]:
     """The payment ids ``chat`` received, in the order the server accepted them (repeats kept)."""
     return [message.text.split("\n", 1)[0] for message in api.sent(chat)]
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Expected alerts against received ones, for one chat or summed over several."""
-
-    tried: int
-    delivered: int
-    lost: int
-    duplicated: int
-
-    def __add__(self, other: Tally) -> Tally:
-        return Tally(
-            self.tried + other.tried,
-            self.delivered + other.delivered,
-            self.lost + other.lost,
-            self.duplicated + other.duplicated,
-        )
-
-
-def tally(expected: Iterable[str], received: Iterable[str]) -> Tally:
-    """Count what was expected, delivered at least once, never delivered, and delivered again."""
-    wanted = list(expected)
-    copies = Counter(received)
-    delivered = sum(1 for item in wanted if copies[item] > 0)
-    duplicated = sum(count - 1 for count in copies.values() if count > 1)
-    return Tally(len(wanted), delivered, len(wanted) - delivered, duplicated)
-
-
-def total(tallies: Iterable[Tally]) -> Tally:
-    """The sum of several chats' tallies."""
-    result = Tally(0, 0, 0, 0)
-    for item in tallies:
-        result = result + item
-    return result
 
 
 def first_seen(items: Iterable[str]) -> list[str]:

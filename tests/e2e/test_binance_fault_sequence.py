@@ -28,7 +28,8 @@ from payalert_binance.testing import (
 
 from payalert_core.testing import DaemonProcess, TelegramAPI, corpus_path
 
-from .telegram_sink import FAST_RETRY, QUICK_LIMITS, QUICK_PACE, received_ids, tally, telegram_section
+from .tallying import tally
+from .telegram_sink import FAST_RETRY, QUICK_LIMITS, QUICK_PACE, received_ids, telegram_section
 
 CHAT = 111
 CLIENT_TIMEOUT = "1s"
@@ -159,12 +160,9 @@ def test_binance_fault_sequence_alerts_every_record_once(
     early = early_requests(server)
     waited = waits_kept(server)
     statuses = Counter(request.status for request in server.requests)
-    reliability.record(
+    reliability.record_tally(
         "binance: -1021, 429, 418, 5xx, timeout in turn",
-        tried=counts.tried,
-        delivered=counts.delivered,
-        lost=counts.lost,
-        duplicated=counts.duplicated,
+        counts,
         note=(
             f"{len(market.expected)} records (deposit, P2P, Pay); answers {dict(sorted(statuses.items()))}; "
             f"requests before a Retry-After ran out: {len(early)}; next request "
@@ -174,7 +172,7 @@ def test_binance_fault_sequence_alerts_every_record_once(
         ),
     )
 
-    assert counts.lost == 0 and counts.duplicated == 0, recorded
+    assert counts.lost == [] and counts.duplicated == {}, recorded
     assert chat == Counter(market.expected)
     assert early == [], early
     assert len(waited) == 2  # the 429 and the 418 each carried a Retry-After

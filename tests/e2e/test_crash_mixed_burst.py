@@ -23,11 +23,12 @@ from .mixed_sources import (
     MailAppender,
     Pacer,
     WebhookBurst,
+    alert_keys,
     is_2xx,
-    tally,
     wait_delivered,
     wait_outbox_empty,
 )
+from .tallying import tally
 
 WEBHOOKS = 1000
 MAILS = 200
@@ -129,17 +130,14 @@ def test_kill_9_during_a_mixed_burst_alerts_every_payment_once(
         wait_outbox_empty(daemon)
         polls = len(binance.requests)  # a few more polls after the last alert: late copies would show
         daemon.wait_for(lambda: len(binance.requests) >= polls + 6, timeout=20)
-        result = tally(daemon.alerts(), expected)
+        result = tally(expected, alert_keys(daemon.alerts()))
     finally:
         binance.stop()
     elapsed = time.monotonic() - started
     stored_unanswered = resent.get(200, 0)  # stored before the kill, answer lost: 200 "duplicate"
-    reliability.record(
+    reliability.record_tally(
         "1 kill -9 during mixed burst",
-        tried=result.expected,
-        delivered=result.delivered,
-        lost=len(result.lost),
-        duplicated=result.extra_copies,
+        result,
         note=(
             f"{WEBHOOKS} webhooks + {MAILS} mails + {BINANCE} binance; at kill: {pending_at_kill} pending, "
             f"{alerted_at_kill} alerted, {mails_at_kill} mails and {records_at_kill} records in; "

@@ -31,7 +31,8 @@ import pytest
 from payalert_core.testing import DaemonFactory, DaemonProcess
 
 from ..webhook_client import webhook_source
-from .mixed_sources import is_2xx, post_payment, tally, wait_delivered, wait_outbox_empty
+from .mixed_sources import alert_keys, is_2xx, post_payment, wait_delivered, wait_outbox_empty
+from .tallying import tally
 
 TMPFS_SIZE = 4 * 1024 * 1024
 EXT4_SIZE = 16 * 1024 * 1024
@@ -186,13 +187,10 @@ def test_disk_full_answers_503_and_recovers_when_space_returns(
     expected = {(SOURCE, key) for key in acknowledged + refused}
     wait_delivered(daemon, expected, timeout=60)
     wait_outbox_empty(daemon)
-    result = tally(daemon.alerts(), expected)
-    reliability.record(
+    result = tally(expected, alert_keys(daemon.alerts()))
+    reliability.record_tally(
         "6a disk full (tmpfs), recovery without restart",
-        tried=result.expected,
-        delivered=result.delivered,
-        lost=len(result.lost),
-        duplicated=result.extra_copies,
+        result,
         note=(
             f"{len(refused)} of {DURING_FAULT} answered 503 while full and resent, "
             f"{DURING_FAULT - len(refused)} stored anyway; {pending_at_fill} deliveries pending at the fill; "
@@ -244,13 +242,10 @@ def test_read_only_data_dir_answers_503_then_refuses_to_start_until_repaired(
     expected = {(SOURCE, key) for key in acknowledged + refused}
     wait_delivered(daemon, expected, timeout=60)
     wait_outbox_empty(daemon)
-    result = tally(daemon.alerts(), expected)
-    reliability.record(
+    result = tally(expected, alert_keys(daemon.alerts()))
+    reliability.record_tally(
         "6b read-only data dir (ext4 error), repair",
-        tried=result.expected,
-        delivered=result.delivered,
-        lost=len(result.lost),
-        duplicated=result.extra_copies,
+        result,
         note=(
             f"{len(refused)} of {DURING_FAULT} answered 503 while read-only and resent; "
             f"sent-not-recorded {result.extra_copies} (the send whose outcome the disk refused); "

@@ -28,7 +28,8 @@ import pytest
 
 from payalert_core.testing import DaemonProcess, DovecotServer, TelegramAPI
 
-from .telegram_sink import FAST_RETRY, QUICK_LIMITS, QUICK_PACE, received_ids, tally, telegram_section
+from .tallying import tally
+from .telegram_sink import FAST_RETRY, QUICK_LIMITS, QUICK_PACE, received_ids, telegram_section
 
 IST = timezone(timedelta(hours=5, minutes=30))
 BANK = "hdfcbank.bank.in"
@@ -142,19 +143,16 @@ def test_dovecot_restarts_mid_idle_lose_and_repeat_nothing(
     recorded, chat = run.counts()
     wall = time.monotonic() - started
     counts = tally(run.sent, recorded.elements())
-    reliability.record(
+    reliability.record_tally(
         "dovecot stopped and started mid-IDLE",
-        tried=counts.tried,
-        delivered=counts.delivered,
-        lost=counts.lost,
-        duplicated=counts.duplicated,
+        counts,
         note=(
             f"3 mails delivered while Dovecot was down; telegram got {sum(chat.values())} messages for "
             f"{len(chat)} alerts; /health while down: HTTP {status_while_down}; wall {wall:.1f}s"
         ),
     )
 
-    assert counts.lost == 0 and counts.duplicated == 0, recorded
+    assert counts.lost == [] and counts.duplicated == {}, recorded
     assert chat == Counter(run.sent)  # the chat too: each alert once
     assert status_while_down == 503
     assert final.status == 200 and final.json()["sources"]["bank"]["connection"] == "idle"
@@ -186,12 +184,9 @@ def test_recreated_mailbox_with_new_uidvalidity_alerts_only_new_mail(
     recorded, chat = run.counts()
     wall = time.monotonic() - started
     counts = tally(run.sent, recorded.elements())
-    reliability.record(
+    reliability.record_tally(
         "imap mailbox recreated, new UIDVALIDITY",
-        tried=counts.tried,
-        delivered=counts.delivered,
-        lost=counts.lost,
-        duplicated=counts.duplicated,
+        counts,
         note=(
             f"UIDVALIDITY {old_validity} -> {new_validity} while idling (idle_renew 10m); 2 alerted "
             f"mails appended again, read and dropped as duplicates: {dropped}; telegram messages "
@@ -199,7 +194,7 @@ def test_recreated_mailbox_with_new_uidvalidity_alerts_only_new_mail(
         ),
     )
 
-    assert counts.lost == 0 and counts.duplicated == 0, recorded
+    assert counts.lost == [] and counts.duplicated == {}, recorded
     assert chat == Counter(run.sent)
     assert "UIDVALIDITY changed" in output
     assert dropped == 2  # the re-added mails were read and recognised, not skipped unread

@@ -22,7 +22,8 @@ from payalert_core.sources.webhook import SIGNATURE_HEADER
 from payalert_core.testing import DaemonFactory, DaemonProcess
 
 from ..webhook_client import SECRET, webhook_source
-from .mixed_sources import WebhookBurst, is_2xx, tally, wait_delivered, wait_outbox_empty
+from .mixed_sources import WebhookBurst, alert_keys, is_2xx, wait_delivered, wait_outbox_empty
+from .tallying import tally
 
 WEBHOOKS = 900
 HELD = 3
@@ -126,14 +127,11 @@ def test_sigterm_under_load_finishes_accepted_requests_and_loses_nothing(
     expected = {("shop", key) for key in [*keys, *held_statuses, mid_body.key]}
     wait_delivered(daemon, expected, timeout=60)
     wait_outbox_empty(daemon)
-    result = tally(daemon.alerts(), expected)
+    result = tally(expected, alert_keys(daemon.alerts()))
     elapsed = time.monotonic() - started
-    reliability.record(
+    reliability.record_tally(
         "7 SIGTERM under load",
-        tried=result.expected,
-        delivered=result.delivered,
-        lost=len(result.lost),
-        duplicated=result.extra_copies,
+        result,
         note=(
             f"{len(acked_before_stop)} acked before exit ({pending_at_stop} deliveries pending at SIGTERM), "
             f"{HELD} read after stop began got {sorted(held_statuses.values())}, mid-body got "

@@ -17,7 +17,8 @@ import time
 from payalert_core.testing.telegram_api import Call, Fault, FloodAnswer, TelegramAPI
 
 from ..webhook_client import signed_post, webhook_source
-from .telegram_sink import FAST_RETRY, received_ids, tally, telegram_section, total
+from .tallying import tally
+from .telegram_sink import FAST_RETRY, received_ids, telegram_section
 
 CHATS = (111, 222, -100333)
 PER_STORM = 3
@@ -89,16 +90,16 @@ def test_429_storms_are_waited_out_to_the_second(payalert_daemon, telegram_api, 
     wall = time.monotonic() - started
 
     received = {chat: received_ids(api, chat) for chat in CHATS}
-    counts = total(tally(posted, received[chat]) for chat in CHATS)
+    counts = tally(
+        [(chat, item) for chat in CHATS for item in posted],
+        [(chat, item) for chat in CHATS for item in received[chat]],
+    )
     early = early_arrivals(api)
     scopes = sorted((str(answer.chat_id), answer.seconds) for answer in api.flood_answers)
     waited = margins(api)
-    reliability.record(
+    reliability.record_tally(
         "telegram 429 storms: per chat and bot-wide",
-        tried=counts.tried,
-        delivered=counts.delivered,
-        lost=counts.lost,
-        duplicated=counts.duplicated,
+        counts,
         note=(
             f"{len(api.flood_answers)} x 429 (chat, retry_after): {scopes}; early arrivals: {len(early)}; "
             f"next request came {min(waited, default=0) * 1000:.0f}-"
@@ -110,7 +111,7 @@ def test_429_storms_are_waited_out_to_the_second(payalert_daemon, telegram_api, 
     assert api.early_calls == 0
     assert ("111", 2) in scopes and ("111", 3) in scopes and ("222", 2) in scopes and ("None", 3) in scopes
     assert len(waited) == len(api.flood_answers)  # each 429 was followed by a request it bound
-    assert counts.lost == 0 and counts.duplicated == 0, received
+    assert counts.lost == [] and counts.duplicated == {}, received
     for chat in CHATS:
         assert received[chat] == posted, (chat, received[chat])
     assert "Telegram asked to wait 3.0s (429)" in daemon.output()

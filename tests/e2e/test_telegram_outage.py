@@ -15,7 +15,8 @@ from payalert_core.testing import DaemonProcess, TelegramAPI
 from payalert_core.testing.telegram_api import Fault
 
 from ..webhook_client import signed_post, webhook_source
-from .telegram_sink import FAST_RETRY, first_seen, received_ids, tally, telegram_section, total
+from .tallying import tally
+from .telegram_sink import FAST_RETRY, first_seen, received_ids, telegram_section
 
 CHATS = (111, 222, -100333)
 PER_PHASE = 2
@@ -111,7 +112,10 @@ def test_telegram_outage_in_phases_loses_nothing(payalert_daemon, telegram_api, 
     wall = time.monotonic() - started
 
     received = {chat: received_ids(api, chat) for chat in CHATS}
-    counts = total(tally(run.posted, received[chat]) for chat in CHATS)
+    counts = tally(
+        [(chat, item) for chat in CHATS for item in run.posted],
+        [(chat, item) for chat in CHATS for item in received[chat]],
+    )
     window = Counter((message.chat_id, message.text.split("\n", 1)[0]) for message in api.unconfirmed)
     repeats = Counter(
         {(chat, item): n - 1 for chat in CHATS for item, n in Counter(received[chat]).items() if n > 1}
@@ -120,19 +124,16 @@ def test_telegram_outage_in_phases_loses_nothing(payalert_daemon, telegram_api, 
         f"{phase}: HTTP {seen[0]} status={seen[1]} notifier healthy={seen[2]} pending={seen[4]}"
         for phase, seen in run.health_seen.items()
     )
-    reliability.record(
+    reliability.record_tally(
         "telegram outage: refused, 5xx, slow, back",
-        tried=counts.tried,
-        delivered=counts.delivered,
-        lost=counts.lost,
-        duplicated=counts.duplicated,
+        counts,
         note=(
             f"{len(run.posted)} payments x {len(CHATS)} chats; duplicate window (accepted, never "
             f"confirmed): {sum(window.values())}; wall {wall:.1f}s; /health during the outage: {during}"
         ),
     )
 
-    assert counts.lost == 0, received
+    assert counts.lost == [], received
     for chat in CHATS:
         assert first_seen(received[chat]) == run.posted, (chat, received[chat])
     # Every repeat is a message Telegram accepted while the client had already given up on it.

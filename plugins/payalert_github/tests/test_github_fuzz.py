@@ -18,7 +18,7 @@ from payalert_github.sponsorship import PayloadError, sponsorship_payment
 
 from payalert_core import Direction, Payment
 from payalert_core.testing import corpus_path
-from payalert_core.testing.fuzzing import fuzz_settings
+from payalert_core.testing.fuzzing import fuzz_settings, value_paths
 
 FUZZ = fuzz_settings(300)
 RECEIVED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -53,18 +53,6 @@ def corpus() -> dict[str, Any]:
     payloads = Originals({**_load(folder, "sponsorship.*.json"), **_load(folder, "ping*.json")})
     assert len(payloads) >= 8
     return payloads
-
-
-def _paths(value: Any, where: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path to a value inside ``value`` (the root included)."""
-    found = [where]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*where, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*where, index))
-    return found
 
 
 def _set(root: Any, path: tuple[Any, ...], value: Any) -> Any:
@@ -234,7 +222,7 @@ def check_payment(payment: Payment, delivery: str) -> None:
 def test_mutated_corpus_payloads_give_a_payment_or_a_clean_rejection(corpus: dict[str, Any]) -> None:
     outcomes = {"payment": 0, "rejected": 0}
 
-    paths = Originals({name: _paths(payload) for name, payload in corpus.items()})
+    paths = Originals({name: value_paths(payload) for name, payload in corpus.items()})
 
     @FUZZ
     @given(text=mutated(corpus, paths) | repriced(corpus), mask=st.booleans())
