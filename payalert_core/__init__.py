@@ -19,6 +19,7 @@ from .configtypes import (
     parse_duration,
 )
 from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
+from .exactjson import parse_exact_json
 from .formatting import format_plain, headline, plain_lines
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
@@ -68,6 +69,7 @@ __all__ = [
     "headline",
     "hookimpl",
     "parse_duration",
+    "parse_exact_json",
     "plain_lines",
     "sha256_signature_problem",
     "sign_sha256",

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 _CURRENCY = re.compile(r"^[A-Z0-9]{2,12}$")
+#: Raw payloads may hold anything a source decoded (Decimal, datetime): those are stored as text.
+_STORAGE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class Direction(enum.StrEnum):
@@ -75,7 +77,7 @@ class Payment:
 
     def to_json(self) -> str:
         """Serialise losslessly (amount as a string, time in ISO-8601 with offset)."""
-        return json.dumps(
+        return _STORAGE_ENCODER.encode(
             {
                 "source": self.source,
                 "kind": self.kind,
@@ -91,9 +93,7 @@ class Payment:
                 "link": self.link,
                 "details": self.details,
                 "raw": self.raw,
-            },
-            ensure_ascii=False,
-            default=str,
+            }
         )
 
     @classmethod

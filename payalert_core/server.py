@@ -6,11 +6,13 @@ line each (``/health`` says why, under ``store``).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from .source import PushSource
 from .store import is_storage_error
@@ -21,33 +23,38 @@ StatusProvider = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
 MetricsProvider = Callable[[], Awaitable[bytes]]
 
 
-@web.middleware
-async def _unavailable_when_store_fails(request: web.Request, handler: Callable) -> web.StreamResponse:
-    """A webhook whose event could not be stored gets 503, so the sender delivers it again later."""
-    try:
-        return await handler(request)
-    except web.HTTPException:
-        raise
-    except Exception as error:
-        if is_storage_error(error):  # the store logged the outage once; no traceback per request
-            log.warning(
-                "request %s %s could not be stored (%s); answered 503 so the sender retries",
-                request.method,
-                request.path,
-                error,
-            )
+def _answer_503_when_store_fails(handler: Handler) -> Handler:
+    """Wrap a push source's handler: a webhook whose event could not be stored gets 503, so the
+    sender delivers it again later."""
+
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as error:
+            if is_storage_error(error):  # the store logged the outage once; no traceback per request
+                log.warning(
+                    "request %s %s could not be stored (%s); answered 503 so the sender retries",
+                    request.method,
+                    request.path,
+                    error,
+                )
+            else:
+                log.exception(
+                    "request %s %s failed; answering 503 so the sender retries", request.method, request.path
+                )
             return web.json_response({"error": "temporarily unable to store this request"}, status=503)
-        log.exception(
-            "request %s %s failed; answering 503 so the sender retries", request.method, request.path
-        )
-        return web.json_response({"error": "temporarily unable to store this request"}, status=503)
+
+    return guarded
 
 
 def build_app(
     status: StatusProvider, metrics: MetricsProvider, push_sources: list[PushSource], max_body_bytes: int
 ) -> web.Application:
     """The root application with every push source mounted."""
-    app = web.Application(client_max_size=max_body_bytes, middlewares=[_unavailable_when_store_fails])
+    app = web.Application(client_max_size=max_body_bytes)
 
     async def health(_: web.Request) -> web.Response:
         code, body = await status()
@@ -59,12 +66,15 @@ def build_app(
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", prometheus)
     for source in push_sources:
-        sub_app = web.Application(client_max_size=max_body_bytes)  # the root app's middleware covers it
-        source.add_routes(sub_app)
-        # People paste webhook URLs without the trailing slash, and senders do not follow redirects:
-        # serve the sub-app's root routes there too (registered first, so they win over the prefix).
-        for route in sub_app.router.routes():
-            if route.resource is not None and route.resource.canonical == "/":
-                app.router.add_route(route.method, f"/hooks/{source.name}", route.handler)
-        app.add_subapp(f"/hooks/{source.name}/", sub_app)
+        routes = web.Application()  # collects the source's routes; only the routes are served
+        source.add_routes(routes)
+        prefix = f"/hooks/{source.name}"
+        for route in routes.router.routes():
+            path = route.resource.canonical if route.resource is not None else "/"
+            handler = _answer_503_when_store_fails(route.handler)
+            app.router.add_route(route.method, prefix + path, handler)
+            # People paste webhook URLs without the trailing slash, and senders do not follow
+            # redirects: serve the root route there too.
+            if path == "/":
+                app.router.add_route(route.method, prefix, handler)
     return app

@@ -115,7 +115,11 @@ class PushSource(Source):
     """
 
     def add_routes(self, app: web.Application) -> None:
-        """Add this source's routes to ``app``, a sub-application mounted at ``/hooks/<name>/``."""
+        """Add this source's routes to ``app.router``; each is served under ``/hooks/<name>``.
+
+        ``app`` only collects routes (its middlewares and signals are not used): ``"/"`` becomes
+        ``/hooks/<name>/`` (and ``/hooks/<name>``), ``"/events"`` becomes ``/hooks/<name>/events``.
+        """
         raise NotImplementedError
 
 

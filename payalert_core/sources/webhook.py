@@ -7,7 +7,6 @@ stored, 200 for a duplicate, 401 for a missing or wrong signature, 400 for a bad
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,7 +14,16 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from .. import Direction, Payment, PushSource, SecretStr, SourceConfig, hookimpl, sha256_signature_problem
+from .. import (
+    Direction,
+    Payment,
+    PushSource,
+    SecretStr,
+    SourceConfig,
+    hookimpl,
+    parse_exact_json,
+    sha256_signature_problem,
+)
 
 SIGNATURE_HEADER = "X-Payalert-Signature"
 _STORED = b'{"stored": 1, "duplicate": false}'
@@ -48,7 +56,7 @@ class WebhookSource(PushSource):
             self.log.warning("rejected a request from %s: signature %s", request.remote, problem)
             return web.Response(status=401)
         try:
-            payment = self.parse(json.loads(body, parse_float=Decimal, parse_constant=_not_json))
+            payment = self.parse(parse_exact_json(body))
         except (ValueError, TypeError, KeyError, InvalidOperation, RecursionError) as error:
             self.runtime.count("bad_request")
             return web.json_response({"error": f"bad payment: {error}"}, status=400)
@@ -102,10 +110,6 @@ def _text(data: dict[str, Any], key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{key} must be a string")
     return value
-
-
-def _not_json(name: str) -> None:
-    raise ValueError(f"{name} is not a number")
 
 
 @hookimpl

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
+
+from payalert_core import parse_exact_json
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -19,14 +19,10 @@ class InvalidBody(ValueError):
     """The body is not the JSON object GitHub sends (the message says what is wrong, without the body)."""
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_json_object(text: str | bytes) -> dict[str, Any]:
     """A JSON object with numbers as ``int``/``Decimal`` (never float); InvalidBody otherwise."""
     try:
-        value = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        value = parse_exact_json(text)
     except (ValueError, RecursionError) as error:
         raise InvalidBody(f"invalid JSON ({type(error).__name__})") from None
     if not isinstance(value, dict):

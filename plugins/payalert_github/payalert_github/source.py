@@ -47,7 +47,7 @@ class GitHubSponsorsSource(PushSource):
         self.runtime.health.set(signed=self.config.secret is not None, actions=list(self.config.actions))
 
     def add_routes(self, app: web.Application) -> None:
-        """``POST /`` on the source's sub-app, i.e. ``/hooks/<name>/``."""
+        """``POST /hooks/<name>/``."""
         app.router.add_post("/", self.handle_delivery)
 
     async def handle_delivery(self, request: web.Request) -> web.Response:

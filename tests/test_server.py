@@ -1,0 +1,65 @@
+"""How push sources' routes are served: under /hooks/<name>, each source apart from the others."""
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from payalert_core import PushSource, SourceConfig
+from payalert_core.server import build_app
+
+
+class Shop(PushSource):
+    """A source with a root route, a dynamic route and a GET route."""
+
+    type_name = "shop"
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/", self.answer)
+        app.router.add_post("/orders/{order}", self.answer)
+        app.router.add_get("/status", self.answer)
+
+    async def answer(self, request: web.Request) -> web.Response:
+        return web.json_response({"source": self.name, "path": request.path, **request.match_info})
+
+
+async def _status():
+    return 200, {"status": "ok"}
+
+
+async def _metrics():
+    return b"payalert_up 1\n"
+
+
+@pytest.fixture
+async def client():
+    sources = [Shop(name, SourceConfig(type="shop"), None) for name in ("eu", "in")]
+    async with TestClient(TestServer(build_app(_status, _metrics, sources, 1024))) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("POST", "/hooks/eu/", {"source": "eu", "path": "/hooks/eu/"}),
+        ("POST", "/hooks/eu", {"source": "eu", "path": "/hooks/eu"}),
+        ("POST", "/hooks/in/", {"source": "in", "path": "/hooks/in/"}),
+        ("POST", "/hooks/in/orders/42", {"source": "in", "path": "/hooks/in/orders/42", "order": "42"}),
+        ("GET", "/hooks/eu/status", {"source": "eu", "path": "/hooks/eu/status"}),
+    ],
+)
+async def test_each_route_is_served_under_its_sources_prefix(client, method, path, expected):
+    answer = await client.request(method, path)
+    assert answer.status == 200
+    assert await answer.json() == expected
+
+
+async def test_head_follows_get_and_unknown_paths_and_methods_are_refused(client):
+    assert (await client.head("/hooks/eu/status")).status == 200
+    assert (await client.get("/hooks/eu/")).status == 405
+    assert (await client.post("/hooks/eu/nothing-here")).status == 404
+    assert (await client.post("/hooks/other/")).status == 404
+
+
+async def test_health_and_metrics_sit_beside_the_hooks(client):
+    assert await (await client.get("/health")).json() == {"status": "ok"}
+    assert await (await client.get("/metrics")).text() == "payalert_up 1\n"
