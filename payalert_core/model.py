@@ -11,9 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 _CURRENCY = re.compile(r"^[A-Z0-9]{2,12}$")
-#: Raw payloads may hold anything a source decoded (Decimal, datetime): those are stored as text.
-_STORAGE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+#: For what orjson refuses (integers beyond 64 bits, nesting deeper than 255): the standard library.
+_FALLBACK_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class Direction(enum.StrEnum):
@@ -76,25 +78,31 @@ class Payment:
         return dataclasses.replace(self, **changes)
 
     def to_json(self) -> str:
-        """Serialise losslessly (amount as a string, time in ISO-8601 with offset)."""
-        return _STORAGE_ENCODER.encode(
-            {
-                "source": self.source,
-                "kind": self.kind,
-                "external_id": self.external_id,
-                "amount": None if self.amount is None else str(self.amount),
-                "currency": self.currency,
-                "direction": self.direction.value,
-                "occurred_at": self.occurred_at.isoformat(),
-                "title": self.title,
-                "summary": self.summary,
-                "counterparty": self.counterparty,
-                "reference": self.reference,
-                "link": self.link,
-                "details": self.details,
-                "raw": self.raw,
-            }
-        )
+        """Serialise losslessly (amount as a string, time in ISO-8601 with offset).
+
+        Whatever else a source put in ``raw`` (a ``Decimal``, a ``datetime``) is stored as text.
+        """
+        fields = {
+            "source": self.source,
+            "kind": self.kind,
+            "external_id": self.external_id,
+            "amount": None if self.amount is None else str(self.amount),
+            "currency": self.currency,
+            "direction": self.direction.value,
+            "occurred_at": _time_for_orjson(self.occurred_at),
+            "title": self.title,
+            "summary": self.summary,
+            "counterparty": self.counterparty,
+            "reference": self.reference,
+            "link": self.link,
+            "details": self.details,
+            "raw": self.raw,
+        }
+        try:  # orjson: about a fifth of the standard library's work, on every stored payment
+            return orjson.dumps(fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except orjson.JSONEncodeError:
+            fields["occurred_at"] = self.occurred_at.isoformat()
+            return _FALLBACK_ENCODER.encode(fields)
 
     @classmethod
     def from_json(cls, text: str) -> Payment:
@@ -117,6 +125,14 @@ class Payment:
             details=data.get("details") or {},
             raw=data.get("raw"),
         )
+
+
+def _time_for_orjson(moment: datetime) -> datetime | str:
+    """orjson writes UTC offsets to the minute: an offset with seconds (old local mean times) goes as text."""
+    offset = moment.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return moment.isoformat()
+    return moment
 
 
 def format_amount(amount: Decimal, currency: str) -> str:

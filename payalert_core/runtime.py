@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pluggy
+from pluggy import HookImpl
 
 from .configtypes import SourceConfig
 from .health import HealthRecord
@@ -27,16 +28,16 @@ def passes_source_filters(payment: Payment, config: SourceConfig) -> bool:
     """The per-source kind filters and minimum amounts from config."""
     if config.include_kinds is not None and not kind_matches(payment.kind, config.include_kinds):
         return False
-    if kind_matches(payment.kind, config.exclude_kinds):
+    if config.exclude_kinds and kind_matches(payment.kind, config.exclude_kinds):
         return False
     if payment.amount is not None and payment.currency in config.min_amount:
         return payment.amount >= config.min_amount[payment.currency]
     return True
 
 
-def process_with_hooks(manager: pluggy.PluginManager, payment: Payment) -> Payment | None:
-    """Run ``payalert_process_payment`` implementations in turn; None means vetoed."""
-    for implementation in reversed(manager.hook.payalert_process_payment.get_hookimpls()):
+def process_with_hooks(implementations: Sequence[HookImpl], payment: Payment) -> Payment | None:
+    """Run ``payalert_process_payment`` implementations (in call order) in turn; None means vetoed."""
+    for implementation in implementations:
         result = implementation.function(payment=payment)
         if result is False:
             return None
@@ -82,19 +83,18 @@ class SourceRuntimeImpl:
         """Filter, then store payments and cursors in one transaction."""
         accepted: list[Payment] = []
         filtered = 0
+        hooks = self.manager.hook.payalert_process_payment.get_hookimpls()[::-1]  # pluggy's call order
         for payment in payments:
             if payment.source != self.name:
                 payment = payment.replace(source=self.name)
             processed = (
-                process_with_hooks(self.manager, payment)
-                if passes_source_filters(payment, self.config)
-                else None
+                process_with_hooks(hooks, payment) if passes_source_filters(payment, self.config) else None
             )
             if processed is None:
                 filtered += 1
             else:
                 accepted.append(processed)
-        state = {(f"source:{self.name}", key): value for key, value in (cursors or {}).items()}
+        state = {(f"source:{self.name}", key): value for key, value in cursors.items()} if cursors else {}
         if not accepted and not state:
             self._count(0, 0, filtered)
             return IngestResult(filtered=filtered)

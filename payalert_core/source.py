@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from .configtypes import PolledSourceConfig, SourceConfig, StreamSourceConfig
 from .model import Payment
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 
-@dataclass(frozen=True)
-class IngestResult:
+class IngestResult(NamedTuple):
     """What happened to a batch handed to :meth:`Source.ingest`."""
 
     stored: int = 0

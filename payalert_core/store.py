@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .errors import UserError
 from .model import Payment
@@ -110,8 +110,7 @@ class Delivery:
     payment: Payment
 
 
-@dataclass(frozen=True)
-class _IngestRequest:
+class _IngestRequest(NamedTuple):
     """Payments and state to write; the writer merges all requests of a group into bulk statements."""
 
     payments: Sequence[Payment]
@@ -119,8 +118,7 @@ class _IngestRequest:
     state: dict[tuple[str, str], Any]
 
 
-@dataclass(frozen=True)
-class StoredIngest:
+class StoredIngest(NamedTuple):
     """What one ingest wrote: new event ids and the number of duplicates dropped."""
 
     new_event_ids: list[int]
@@ -540,7 +538,8 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
         " VALUES (?, ?, ?, 'pending', ?, ?)",
         deliveries,
     )
-    connection.executemany(_SAVE_STATE, state)
+    if state:
+        connection.executemany(_SAVE_STATE, state)
     return results
 
 

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -74,3 +75,40 @@ def test_empty_external_id_is_refused():
 )
 def test_format_amount(amount, currency, shown):
     assert format_amount(amount, currency) == shown
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [
+        datetime(2026, 1, 31, 10, 0, 5, 123, tzinfo=IST),
+        datetime(
+            1850, 1, 1, tzinfo=timezone(timedelta(hours=5, minutes=53, seconds=28))
+        ),  # a local mean time
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=-3, microseconds=5))),
+    ],
+)
+def test_round_trip_keeps_the_exact_time_and_offset(occurred_at):
+    again = Payment.from_json(make(occurred_at=occurred_at).to_json())
+    assert again.occurred_at == occurred_at and again.occurred_at.utcoffset() == occurred_at.utcoffset()
+
+
+def nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        (
+            {"price": Decimal("0.10"), "when": datetime(2026, 1, 31, tzinfo=IST), 7: "seven"},
+            {"price": "0.10", "when": "2026-01-31T00:00:00+05:30", "7": "seven"},
+        ),
+        ({"huge": 10**40, "nested": [[[[1]]]]}, {"huge": 10**40, "nested": [[[[1]]]]}),
+        ({"deep": nested(300)}, {"deep": nested(300)}),
+    ],
+)
+def test_any_raw_payload_is_stored_as_json(raw, stored):
+    assert json.loads(make(raw=raw).to_json())["raw"] == stored
