@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socketserver
+import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -93,3 +97,20 @@ def account_digits(label: str | None) -> str | None:
         return None
     match = re.search(r"(\d+)\D*$", label)
     return match.group(1)[-4:] if match else None
+
+
+@contextlib.contextmanager
+def scripted_imap_server(handler: type[socketserver.StreamRequestHandler]) -> Iterator[int]:
+    """Serve ``handler`` on a loopback port, for protocol corners Dovecot cannot be made to produce.
+
+    Yields the port; the server stops when the block ends.
+    """
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from imap_testkit import upi_credit_mail
+from imap_testkit import scripted_imap_server, upi_credit_mail
 from payalert_imap.config import ImapSourceConfig
 from payalert_imap.connection import IdleOutcome, LoginRefused, MailboxConnection
 
@@ -47,15 +47,8 @@ class _XOAuth2Handler(socketserver.StreamRequestHandler):
 
 @pytest.fixture
 def xoauth2_server() -> Iterator[int]:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _XOAuth2Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with scripted_imap_server(_XOAuth2Handler) as port:
+        yield port
 
 
 def _oauth_config(port: int) -> ImapSourceConfig:

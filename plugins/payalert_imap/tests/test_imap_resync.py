@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from conftest import SOURCE, source_health, wait_state
-from imap_testkit import upi_credit_mail
+from imap_testkit import scripted_imap_server, upi_credit_mail
 from payalert_imap.config import ImapSourceConfig
 from payalert_imap.connection import ConnectionLost, IdleOutcome, MailboxConnection, idle_outcome, search_date
 
@@ -73,15 +73,8 @@ class _ComplainingImap(socketserver.StreamRequestHandler):
 def complaining_server() -> Iterator[int]:
     """A server whose every IDLE ends in ``* NO``; yields its port."""
     _ComplainingImap.idles = []
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _ComplainingImap)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with scripted_imap_server(_ComplainingImap) as port:
+        yield port
 
 
 @pytest.fixture
