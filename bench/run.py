@@ -42,7 +42,9 @@ def table(rows: list[BenchmarkRow], markdown: bool) -> str:
     lines = [(r.benchmark, r.value, r.baseline, r.ratio, r.target, verdict[r.met]) for r in rows]
     if markdown:
         out = ["| " + " | ".join(header[:-1]) + " |", "|" + "---|" * (len(header) - 1)]
-        out += [f"| {a} | {b} | {c} | {d} | {e} — {f} |" for a, b, c, d, e, f in lines]
+        out += [
+            f"| {a} | {b} | {c} | {d} | {f if e == '–' else f'{e} — {f}'} |" for a, b, c, d, e, f in lines
+        ]
         return "\n".join(out)
     widths = [max(len(str(line[i])) for line in [header, *lines]) for i in range(len(header))]
     return "\n".join(
