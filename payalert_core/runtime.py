@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pluggy
-from pluggy import HookImpl
 
 from .configtypes import SourceConfig
 from .health import HealthRecord
@@ -35,7 +34,7 @@ def passes_source_filters(payment: Payment, config: SourceConfig) -> bool:
     return True
 
 
-def process_with_hooks(implementations: Sequence[HookImpl], payment: Payment) -> Payment | None:
+def process_with_hooks(implementations: Sequence[pluggy.HookImpl], payment: Payment) -> Payment | None:
     """Run ``payalert_process_payment`` implementations (in call order) in turn; None means vetoed."""
     for implementation in implementations:
         result = implementation.function(payment=payment)
