@@ -20,7 +20,7 @@ from .errors import UserError
 from .logs import configure_logging
 from .model import Direction, Payment
 from .plugins import get_plugin_manager
-from .store import Store
+from .store import store_for
 
 pass_state = click.pass_obj
 
@@ -133,7 +133,7 @@ async def _send_test_alerts(state: CliContext) -> int:
     from .runtime import NotifierRuntimeImpl
 
     config = state.config
-    store = Store(config.store_path)
+    store = store_for(config)
     await store.open()
     payment = Payment(
         source="payalert",
@@ -222,8 +222,8 @@ def retry_failed(state: CliContext, ids: tuple[int, ...]) -> None:
     click.echo(f"{count} failed deliveries queued again")
 
 
-async def _with_store(config: Config, action: Any) -> Any:
-    store = Store(config.store_path)
+async def _with_store(config: Config, action: Any, read_only: bool = False) -> Any:
+    store = store_for(config, read_only=read_only)
     await store.open()
     try:
         return await action(store)

@@ -36,10 +36,10 @@ class CliContext:
 
     def load_source_state(self, source: str, key: str = "cursor") -> Any:
         """A source's saved cursor or state, read from the store (safe while the daemon runs)."""
-        from .store import Store
+        from .store import store_for
 
         async def read() -> Any:
-            store = Store(self.config.store_path)
+            store = store_for(self.config)
             await store.open()
             try:
                 return await store.load_state(f"source:{source}", key)

@@ -23,7 +23,7 @@ from .runtime import NotifierRuntimeImpl, SourceRuntimeImpl
 from .scheduling import PollScheduler, StreamSupervisor
 from .server import build_app
 from .source import PolledSource, PushSource, Source, StreamSource
-from .store import Lane, Store
+from .store import Lane, store_for
 
 log = logging.getLogger("payalert.daemon")
 
@@ -41,7 +41,7 @@ class Daemon:
     def __init__(self, config: Config, plugins: Plugins) -> None:
         self.config = config
         self.plugins = plugins
-        self.store = Store(config.store_path)
+        self.store = store_for(config)
         self.metrics = Metrics()
         self.runner: web.AppRunner | None = None
         self.stop_requested = asyncio.Event()

@@ -1,4 +1,8 @@
-"""Delivery: one worker per notifier target sends pending alerts in order and retries failures."""
+"""Delivery: one worker per notifier target sends pending alerts in order and retries failures.
+
+With several nodes sharing a store, a worker sends only while its node holds the lane (a lease the
+store keeps); the other nodes' workers for that lane stand by and take over when the lease lapses.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from .errors import PermanentFailure, RetryLater
 from .health import HealthRecord
 from .metrics import Metrics
 from .notifier import Notifier
-from .store import Delivery, Lane, Store
+from .store import Delivery, Lane, Store, is_storage_error
 
 log = logging.getLogger("payalert.delivery")
 
@@ -56,12 +60,17 @@ class LaneWorker:
         while not self._stopping:
             self._wakeup.clear()
             try:
-                batch = await self.store.pending(self.lane)
-            except Exception:
-                log.exception("reading the outbox of %s failed; trying again", self.lane)
+                batch = await self.store.claim(self.lane)
+            except Exception as error:  # a database outage is logged once by the store: no traceback
+                log.warning(
+                    "reading the outbox of %s failed (%s); trying again",
+                    self.lane,
+                    error,
+                    exc_info=not is_storage_error(error),
+                )
                 await self._sleep(IDLE_RECHECK_SECONDS)
                 continue
-            if not batch:
+            if not batch:  # nothing to send, or another node holds the lane
                 await self._sleep(IDLE_RECHECK_SECONDS)
                 continue
             try:
@@ -75,7 +84,7 @@ class LaneWorker:
     async def _work_through(self, batch: list[Delivery]) -> None:
         """Send ``batch`` in order until one must wait (a retry) or the lane stops."""
         for delivery in batch:
-            if self._stopping:
+            if self._stopping or not self.store.holds(self.lane):
                 return
             wait = delivery.next_attempt_at - time.time()
             if wait > 0:

@@ -2,13 +2,13 @@
 
 import pytest
 
-from payalert_core.store import Store
+from payalert_core.store import SQLiteStore
 
 
 @pytest.fixture
 async def store(tmp_path):
     """An open store in a fresh data directory."""
-    store = Store(tmp_path / "data" / "payalert.sqlite3")
+    store = SQLiteStore(tmp_path / "data" / "payalert.sqlite3")
     await store.open()
     yield store
     await store.close()

@@ -4,7 +4,8 @@ import sqlite3
 import pytest
 
 from payalert_core import UserError
-from payalert_core.store import SCHEMA_VERSION, Lane, Store
+from payalert_core.store import Lane, SQLiteStore
+from payalert_core.store.sqlite_schema import SCHEMA_VERSION
 
 from .helpers import payment
 
@@ -75,11 +76,11 @@ async def test_mark_retry_keeps_it_pending_with_a_later_time(store):
 
 async def test_reopening_keeps_everything(tmp_path):
     path = tmp_path / "payalert.sqlite3"
-    store = Store(path)
+    store = SQLiteStore(path)
     await store.open()
     await store.ingest([payment("a")], LANES, {("source:shop", "cursor"): 3})
     await store.close()
-    store = Store(path)
+    store = SQLiteStore(path)
     await store.open()
     assert await store.load_state("source:shop", "cursor") == 3
     assert len(await store.pending(LANES[0])) == 1
@@ -92,14 +93,14 @@ async def test_newer_schema_is_refused(tmp_path):
     connection.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     connection.close()
     with pytest.raises(UserError, match="newer than this payalert"):
-        await Store(path).open()
+        await SQLiteStore(path).open()
 
 
 async def test_unwritable_location_is_a_user_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(UserError, match="data_dir"):
-        await Store(blocker / "payalert.sqlite3").open()
+        await SQLiteStore(blocker / "payalert.sqlite3").open()
 
 
 async def test_wal_mode_and_full_sync(store):

@@ -1,0 +1,157 @@
+"""The embedded store: one SQLite file in WAL mode with ``synchronous=FULL`` (a commit is on disk
+when it returns). Nothing to configure; one node.
+
+Writes go through the :class:`~.writer.GroupCommitWriter`; reads run on a second connection in a
+thread of their own, so neither ever waits on the event loop. Opened ``read_only``, the store never
+writes: the CLI's read commands use it next to a running daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..model import Payment
+from . import sqlite_outbox as outbox
+from .base import Store, WriteHealth, write_until_recorded
+from .coordination import Coordination
+from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
+from .sqlite_schema import connect_read_only, connect_reader, connect_writer, rewrite_version
+from .writer import CallableOperation, GroupCommitWriter, WriteOperation
+
+T = TypeVar("T")
+
+
+class SQLiteStore(Store):
+    """The store in one SQLite file (``data_dir/payalert.sqlite3``)."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.coordination = Coordination()
+        self.health = WriteHealth(str(path), f"free space or make {path.parent} writable")
+        self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store")
+        self._read_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store-read")
+        self._writer: GroupCommitWriter | None = None
+        self._reader: Any = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Create or migrate the database (read-only: just open it); raise UserError when unusable."""
+        loop = asyncio.get_running_loop()
+        if self.read_only:
+            self._reader = await loop.run_in_executor(self._read_thread, connect_read_only, self.path)
+            return
+        connection = await loop.run_in_executor(self._write_thread, connect_writer, self.path)
+        self._reader = await loop.run_in_executor(self._read_thread, connect_reader, self.path)
+        self._writer = GroupCommitWriter(connection, self._write_thread, self.health, lambda: _Probe())
+        self._writer.start()
+
+    async def close(self) -> None:
+        """Commit what is queued, then close the connections."""
+        loop = asyncio.get_running_loop()
+        if self._writer is not None:
+            await self._writer.stop()
+            await loop.run_in_executor(self._write_thread, self._writer.connection.close)
+            self._writer = None
+        if self._reader is not None:
+            await loop.run_in_executor(self._read_thread, self._reader.close)
+            self._reader = None
+        self._write_thread.shutdown(wait=True)
+        self._read_thread.shutdown(wait=True)
+
+    def write_health(self) -> dict[str, Any]:
+        """Whether the last group commit failed, and why."""
+        return self.health.document()
+
+    @property
+    def commits(self) -> int:
+        """Group transactions committed since open."""
+        return self._writer.commits if self._writer is not None else 0
+
+    # -- the two ways in ---------------------------------------------------------------------------
+    async def write(self, operation: WriteOperation | Callable[[Any], T]) -> T:
+        """Apply a write (an operation, or a function of the connection) in the next group commit."""
+        if self._writer is None:
+            raise RuntimeError("store is closed" if not self.read_only else "store is read-only")
+        if not isinstance(operation, WriteOperation):
+            operation = CallableOperation(operation)
+        return await self._writer.submit(operation)
+
+    async def read(self, query: Callable[[Any], T]) -> T:
+        """Run a read-only ``query`` on the reading connection, in its thread."""
+        reader = self._reader
+        if reader is None:
+            raise RuntimeError("store is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._read_thread, query, reader)
+
+    # -- writes -------------------------------------------------------------------------------------
+    async def ingest(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> StoredIngest:
+        """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
+        return await self.write(outbox.IngestOperation(payments, lanes, state))
+
+    async def save_state(self, owner: str, key: str, value: Any) -> None:
+        """Durably save one JSON value."""
+        await self.write(outbox.SaveState(owner, key, value))
+
+    async def mark_sent(self, delivery_id: int) -> None:
+        """Record a successful send."""
+        await self._record(outbox.RecordOutcome(delivery_id, DeliveryStatus.SENT, None, None))
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Record a permanent failure (kept for ``retry-failed``)."""
+        await self._record(outbox.RecordOutcome(delivery_id, DeliveryStatus.FAILED, error, None))
+
+    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: float) -> None:
+        """Record a temporary failure and when to try again."""
+        await self._record(outbox.RecordOutcome(delivery_id, DeliveryStatus.PENDING, error, next_attempt_at))
+
+    async def _record(self, operation: outbox.RecordOutcome) -> None:
+        await write_until_recorded(lambda: self.write(operation))
+
+    async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
+        """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
+        moved = await self.write(outbox.RetryFailed(ids))
+        return sum(count for _, count in moved)
+
+    # -- reads ------------------------------------------------------------------------------------
+    async def load_state(self, owner: str, key: str) -> Any:
+        """A JSON value saved earlier, or None."""
+        return await self.read(lambda connection: outbox.load_state(connection, owner, key))
+
+    async def pending(self, lane: Lane, limit: int = 50) -> list[Delivery]:
+        """The oldest pending deliveries of one lane, in order."""
+        return await self.read(lambda connection: outbox.lane_pending(connection, lane, limit))
+
+    async def deliveries(self, statuses: Sequence[DeliveryStatus | str], limit: int = 1000) -> list[Delivery]:
+        """Deliveries in the given statuses, oldest first."""
+        marks = ",".join("?" * len(statuses))
+        parameters = (*(DeliveryStatus(status).value for status in statuses), limit)
+        return await self.read(
+            lambda connection: outbox.select_deliveries(
+                connection, f"d.status IN ({marks}) ORDER BY d.id LIMIT ?", parameters
+            )
+        )
+
+    async def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """``{notifier: {"pending": n, "failed": n}}``."""
+        return await self.read(outbox.count_waiting)
+
+    async def recent_payments(self, limit: int) -> list[Payment]:
+        """The newest stored payments, newest first."""
+        return await self.read(lambda connection: outbox.recent_payments(connection, limit))
+
+
+class _Probe(WriteOperation):
+    """The recovery probe: rewrites the schema version, unchanged."""
+
+    def apply(self, connection: Any) -> None:
+        """Write the smallest real change."""
+        rewrite_version(connection)

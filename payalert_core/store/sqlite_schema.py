@@ -1,0 +1,144 @@
+"""The SQLite schema, its migrations, and the three ways the store opens the file.
+
+The schema version is SQLite's ``user_version``; each migration runs in its own transaction.
+A writing connection is migrated and probed with a real write; a read-only one (the CLI's read
+commands) opens the file with ``mode=ro`` and never writes, migrates or creates anything.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..errors import UserError
+from .writer import BUSY_TIMEOUT_MS
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payment TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (source, external_id)
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        event_id INTEGER NOT NULL REFERENCES events (id),
+        notifier TEXT NOT NULL,
+        target TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        first_attempt_at REAL,
+        last_error TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_by_lane ON deliveries (notifier, target, status, id);
+    CREATE TABLE state (
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (owner, key)
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def rewrite_version(connection: sqlite3.Connection) -> None:
+    """The smallest real write (the header's schema version, unchanged): probes writability."""
+    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _unusable(path: Path, error: BaseException, verb: str = "use") -> UserError:
+    return UserError(
+        f"data_dir: cannot {verb} the database at {path} ({error}); point data_dir at a writable folder"
+    )
+
+
+def _check_version(connection: sqlite3.Connection, path: Path) -> int:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        connection.close()
+        raise UserError(
+            f"the database at {path} has schema version {version}, newer than this payalert "
+            f"understands ({SCHEMA_VERSION}); upgrade payalert or point data_dir elsewhere"
+        )
+    return version
+
+
+def migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Apply every migration after ``version``, each in its own transaction."""
+    for number in range(version, SCHEMA_VERSION):
+        connection.executescript(
+            f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version={number + 1}; COMMIT;"
+        )
+
+
+def connect_writer(path: Path) -> sqlite3.Connection:
+    """The writing connection (WAL, ``synchronous=FULL``), migrated and probed with a real write.
+
+    Its ``busy_timeout`` is 0 when it is handed over: the writer decides where a wait may happen.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL").fetchone()
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        version = _check_version(connection, path)
+    except (OSError, sqlite3.Error) as error:
+        raise _unusable(path, error) from None
+    try:
+        migrate(connection, version)
+        # Probe that a write really works: read-only file systems pass connect(), and a file
+        # system the kernel turned read-only after an error even passes an empty transaction.
+        connection.execute("BEGIN IMMEDIATE")
+        rewrite_version(connection)
+        connection.execute("COMMIT")
+        connection.execute("PRAGMA busy_timeout=0")
+    except sqlite3.Error as error:
+        connection.close()
+        raise _unusable(path, error, "write") from None
+    return connection
+
+
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """A second connection for reads (WAL lets it see the last commit while the next is written)."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA query_only=ON")
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open the file read-only (``mode=ro``): no migration, no write, nothing created.
+
+    Where no database exists yet, an empty one in memory answers instead (nothing pending,
+    no state), so read commands work before the daemon's first run without creating files.
+    """
+    if not path.exists():
+        connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        migrate(connection, 0)
+    else:
+        try:
+            connection = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
+            version = _check_version(connection, path)
+        except sqlite3.Error as error:
+            raise _unusable(path, error, "read") from None
+        if version < SCHEMA_VERSION:
+            connection.close()
+            raise UserError(
+                f"the database at {path} has schema version {version}, older than this payalert's "
+                f"({SCHEMA_VERSION}); run `payalert store migrate` (or start the daemon) first"
+            )
+    connection.execute("PRAGMA query_only=ON")
+    connection.row_factory = sqlite3.Row
+    return connection
