@@ -180,7 +180,7 @@ async def _send_test_alerts(state: CliContext) -> int:
 def deliveries(state: CliContext, status: str, as_json: bool) -> None:
     """List deliveries not yet sent: pending (being retried) and failed (kept for retry-failed)."""
     statuses = ["pending", "failed"] if status == "all" else [status]
-    rows = asyncio.run(_with_store(state.config, lambda store: store.deliveries(statuses)))
+    rows = asyncio.run(_with_store(state.config, lambda store: store.deliveries(statuses), read_only=True))
     if as_json:
         click.echo(
             json.dumps(

@@ -35,11 +35,11 @@ class CliContext:
         return self._config
 
     def load_source_state(self, source: str, key: str = "cursor") -> Any:
-        """A source's saved cursor or state, read from the store (safe while the daemon runs)."""
+        """A source's saved cursor or state, read from the store (read-only: safe while the daemon runs)."""
         from .store import store_for
 
         async def read() -> Any:
-            store = store_for(self.config)
+            store = store_for(self.config, read_only=True)
             await store.open()
             try:
                 return await store.load_state(f"source:{source}", key)

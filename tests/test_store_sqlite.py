@@ -1,0 +1,90 @@
+"""What only the SQLite backend does: read-only opening, and never waiting on the event loop."""
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from payalert_core import UserError
+from payalert_core.store import Lane, SQLiteStore
+
+from .helpers import payment
+
+LANE = Lane("tg", "chat")
+
+
+def fingerprint(folder):
+    """Each file in ``folder`` with its size, modification time and content hash."""
+    return {
+        path.name: (
+            path.stat().st_size,
+            path.stat().st_mtime_ns,
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+        )
+        for path in sorted(folder.iterdir())
+    }
+
+
+async def test_a_read_only_store_reads_everything_and_changes_nothing(tmp_path):
+    path = tmp_path / "payalert.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    await store.ingest([payment("a"), payment("b")], [LANE], {("source:shop", "cursor"): 9})
+    first, _ = await store.pending(LANE)
+    await store.mark_failed(first.id, "chat not found")
+    await store.close()
+    before = fingerprint(tmp_path)
+
+    reader = SQLiteStore(path, read_only=True)
+    await reader.open()
+    try:
+        assert await reader.load_state("source:shop", "cursor") == 9
+        assert [d.payment.external_id for d in await reader.deliveries(["failed"])] == ["a"]
+        assert [d.payment.external_id for d in await reader.pending(LANE)] == ["b"]
+        assert await reader.delivery_counts() == {"tg": {"pending": 1, "failed": 1}}
+        with pytest.raises(RuntimeError, match="read-only"):
+            await reader.save_state("x", "y", 1)
+    finally:
+        await reader.close()
+    after = fingerprint(tmp_path)
+    # The database is untouched; SQLite may leave the empty write-ahead log and shared-memory index
+    # any reader of a WAL database sets up (a running daemon has them anyway).
+    assert after["payalert.sqlite3"] == before["payalert.sqlite3"]
+    assert set(after) <= {"payalert.sqlite3", "payalert.sqlite3-wal", "payalert.sqlite3-shm"}
+    assert after.get("payalert.sqlite3-wal", (0,))[0] == 0
+
+
+async def test_a_read_only_store_without_a_database_is_empty_and_creates_nothing(tmp_path):
+    reader = SQLiteStore(tmp_path / "data" / "payalert.sqlite3", read_only=True)
+    await reader.open()
+    try:
+        assert await reader.deliveries(["pending", "failed"]) == []
+        assert await reader.load_state("source:shop", "cursor") is None
+    finally:
+        await reader.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_read_only_store_reads_while_another_process_holds_the_write_lock(tmp_path):
+    path = tmp_path / "payalert.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    await store.save_state("source:shop", "cursor", 1)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    reader = SQLiteStore(path, read_only=True)
+    try:
+        await reader.open()
+        assert await reader.load_state("source:shop", "cursor") == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        await reader.close()
+        await store.close()
+
+
+async def test_a_read_only_store_refuses_a_database_not_yet_migrated(tmp_path):
+    path = tmp_path / "payalert.sqlite3"
+    sqlite3.connect(path).close()
+    with pytest.raises(UserError, match="payalert store migrate"):
+        await SQLiteStore(path, read_only=True).open()
