@@ -7,10 +7,13 @@ import pytest
 
 from payalert_core import UserError
 from payalert_core.store import Lane, SQLiteStore
+from payalert_core.testing.stall import LoopLag, hold_write_lock
 
 from .helpers import payment
 
 LANE = Lane("tg", "chat")
+#: How long another process holds the write lock in the stall test.
+HOLD_SECONDS = 2.0
 
 
 def fingerprint(folder):
@@ -88,3 +91,23 @@ async def test_a_read_only_store_refuses_a_database_not_yet_migrated(tmp_path):
     sqlite3.connect(path).close()
     with pytest.raises(UserError, match="payalert store migrate"):
         await SQLiteStore(path, read_only=True).open()
+
+
+async def test_the_event_loop_runs_on_while_another_process_holds_the_write_lock(tmp_path):
+    path = tmp_path / "payalert.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        holder = hold_write_lock(path, HOLD_SECONDS)
+        try:
+            async with LoopLag() as lag:
+                stored = await store.ingest([payment("a")], [LANE], {("source:shop", "cursor"): 1})
+                still_held = holder.poll() is None
+        finally:
+            holder.wait(30)
+        assert stored.new_event_ids and await store.load_state("source:shop", "cursor") == 1
+        assert not still_held  # the ingest waited for the lock, as it must
+        # The loop was not blocked for the lock's duration (the margin is wide on purpose).
+        assert lag.worst < 0.5, f"the event loop stalled for {lag.worst:.2f}s"
+    finally:
+        await store.close()
