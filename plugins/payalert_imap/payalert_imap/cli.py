@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any
@@ -98,22 +99,8 @@ def _reading_setup(
         settings = ReadSettings()
         chain = make_chain()
     if authserv_ids:
-        settings = ReadSettings(
-            **{**_settings_fields(settings), "authserv_ids": tuple(a.lower() for a in authserv_ids)}
-        )
+        settings = dataclasses.replace(settings, authserv_ids=tuple(a.lower() for a in authserv_ids))
     return chain, settings
-
-
-def _settings_fields(settings: ReadSettings) -> dict[str, Any]:
-    return {
-        "require_authentication": settings.require_authentication,
-        "authserv_ids": settings.authserv_ids,
-        "bank_domains": settings.bank_domains,
-        "senders": settings.senders,
-        "subject_patterns": settings.subject_patterns,
-        "suspicious_notice": settings.suspicious_notice,
-        "unparsed_notice": settings.unparsed_notice,
-    }
 
 
 def _explain_line(line: str, number: int, chain: ParserChain) -> dict[str, Any]:

@@ -112,12 +112,26 @@ def test_config_defaults_and_known_providers() -> None:
     assert "app-password" not in repr(config)
 
 
+def test_outlook_needs_the_explicit_opt_in_and_accounts_are_read_as_digits() -> None:
+    outlook = ImapSourceConfig(**{**BASE, "host": "outlook.office365.com", "allow_empty_authserv_id": True})
+    settings = outlook.read_settings()
+    assert settings.allow_empty_authserv_id and settings.authserv_ids == ()
+    owned = ImapSourceConfig(**{**BASE, "accounts": [4477, "0123"], "owner_addresses": [" Me@Gmail.com"]})
+    assert owned.read_settings().accounts == ("4477", "0123")
+    assert owned.read_settings().owner_addresses == ("me@gmail.com",)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"password": None}, "set either password"),
         ({"oauth2": {"token_env": "TOKEN"}}, "set either password"),
         ({"host": "mail.example.test"}, "authserv_id"),
+        ({"host": "outlook.office365.com"}, "allow_empty_authserv_id: true"),
+        ({"authserv_id": ""}, "allow_empty_authserv_id: true instead"),
+        ({"accounts": [4477, "12345"]}, "'12345': write the last 4 digits"),
+        ({"accounts": [0o1234]}, "668: write the last 4 digits"),  # YAML 1.1 reads 01234 as octal
+        ({"owner_addresses": ["me"]}, "'me' is not an e-mail address"),
         ({"idle_renew": "30m"}, "29m"),
         ({"folders": []}, "at least one folder"),
         ({"subject_patterns": ["("]}, "not a valid regex"),
