@@ -192,3 +192,22 @@ def test_mutated_genuine_alerts_never_pay_a_changed_amount_or_sender() -> None:
 
     check()
     assert seen.get("payment") and seen.get("suspicious"), seen
+
+
+def test_forgeries_through_dovecot_and_a_running_daemon_alert_nothing(dovecot_server, watch_mailbox) -> None:
+    chosen = {"plain, above the provider's fail": "suspicious", "display:none": "unparsed"}
+    forged = [f for f in forgeries() if f.name in chosen]
+    server = dovecot_server()
+    daemon = watch_mailbox(server, accounts=["4477"], owner_addresses=["ananyasharma@gmail.com"])
+    for forgery in forged:
+        server.append(forgery.raw)
+    server.append(genuine_alert())  # after its forgeries: the real alert still alerts
+    alerts = daemon.wait_for_alerts(3)
+    payments = [a.payment for a in alerts if a.payment.amount is not None]
+    notices = {a.payment.raw["message_id"]: a.payment for a in alerts if a.payment.amount is None}
+    assert [(p.amount, p.reference) for p in payments] == [(Decimal("1500.00"), "900000000001")]
+    kinds = {"suspicious": "bank.suspicious_email", "unparsed": "bank.unparsed_email"}
+    for forgery in forged:
+        message_id = read_message(forgery.raw).message_id
+        assert notices[message_id].kind == kinds[chosen[forgery.name]]
+    assert "Traceback" not in daemon.output()
