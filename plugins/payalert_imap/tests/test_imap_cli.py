@@ -90,6 +90,44 @@ def test_explain_with_a_sources_rules(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["parser"] == "rule:coop"
 
 
+def test_explain_text_checks_a_rule_with_senders_and_subject_and_says_why_it_was_skipped(
+    tmp_path: Path,
+) -> None:
+    rule = {
+        "name": "coop",
+        "pattern": r"COOP {AMT} in",
+        "direction": "credit",
+        "senders": ["alerts@coop.example"],
+        "subject": "^Credit",
+    }
+    config = {
+        "sources": {
+            "bank": {
+                "type": "imap",
+                "host": "imap.gmail.com",
+                "username": "me@gmail.com",
+                "password": "x",
+                "rules": [rule],
+            }
+        },
+        "notifiers": {"console": {"type": "console"}},
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    check = ["imap", "explain", "--config", str(path), "--source", "bank", "--text", "-"]
+    bare = json.loads(payalert(*check, input=b"COOP Rs.5 in").stdout)
+    assert bare["parser"] == "rule:coop" and bare["amount"] == "5.00"
+    assert any("senders (alerts@coop.example) not checked; give --from" in note for note in bare["rules"])
+    sender_only = json.loads(payalert(*check, "--from", "alerts@coop.example", input=b"COOP Rs.5 in").stdout)
+    assert sender_only["parser"] == "rule:coop"
+    wrong = json.loads(
+        payalert(*check, "--from", "x@else.example", "--subject", "Hi", input=b"COOP Rs.5 in").stdout
+    )
+    assert wrong["amount"] is None
+    assert "rule:coop skipped: the sender x@else.example is not one of its senders" in wrong["reason"]
+    assert "rule:coop skipped: the subject 'Hi' does not match '^Credit'" in wrong["reason"]
+
+
 def _config(tmp_path: Path, server, **options) -> Path:
     path = tmp_path / "config.yaml"
     section = server.source_options(authserv_id="mx.google.com", **options)
