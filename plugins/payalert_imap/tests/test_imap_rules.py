@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pluggy
 import pytest
+import yaml
 from payalert_imap import hookspecs
 from payalert_imap.config import ImapSourceConfig
 from payalert_imap.parsing import (
@@ -160,3 +161,19 @@ def test_oauth2_token_from_env_or_command(monkeypatch: pytest.MonkeyPatch) -> No
     failing = ImapSourceConfig(**{**BASE, "password": None, "oauth2": {"token_command": ["false"]}})
     with pytest.raises(LoginRefused, match="exited 1"):
         access_token(failing)
+
+
+def test_the_init_template_writes_the_imap_block_with_accounts_commented() -> None:
+    from payalert_core.templates import CONFIG_TEMPLATE
+
+    lines = CONFIG_TEMPLATE.splitlines()
+    start = lines.index("  # bank:")
+    block = ["sources:"]
+    for line in lines[start:]:
+        if not line.startswith("  # "):
+            break
+        block.append(line[:2] + line[4:])  # uncommented as a user does: "# " removed
+    section = yaml.safe_load("\n".join(block))["sources"]["bank"]
+    assert section["accounts"] == ["4477"]
+    config = ImapSourceConfig(**{**section, "password": "app-password"})
+    assert config.read_settings().accounts == ("4477",)
