@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from imap_testkit import alert_mail, auth_results, upi_credit_mail
 from payalert_imap.message import read_message
 from payalert_imap.trust import UnreadableHeader, check_trust, parse_authentication_results
+
+from payalert_core.testing.fuzzing import fuzz_settings
 
 GMAIL = ("mx.google.com",)
 HDFC = ("hdfcbank.bank.in", "hdfcbank.net", "hdfcbank.com")
@@ -91,3 +95,39 @@ def test_any_bank_domain_for_generic_parsers_and_extra_domains() -> None:
     assert check_trust(facts, GMAIL).status == "fail"
     assert check_trust(facts, GMAIL, extra_bank_domains=["smallbank.example"]).status == "pass"
     assert check_trust(read_message(alert_mail("x", sender="alerts@newbank.bank.in")), GMAIL).status == "pass"
+
+
+def test_any_header_value_is_parsed_or_refused_never_raised() -> None:
+    pieces = st.sampled_from(
+        [
+            "mx.google.com",
+            ";",
+            " ",
+            "(",
+            ")",
+            '"',
+            "\\",
+            "=",
+            ".",
+            "@",
+            "dkim",
+            "pass",
+            "header.d",
+            "\r\n\t",
+            "1",
+            "/",
+        ]
+    )
+
+    @fuzz_settings(300)
+    @given(value=st.lists(pieces | st.text(max_size=6), max_size=40).map("".join), empty=st.booleans())
+    def check(value: str, empty: bool) -> None:
+        try:
+            parsed = parse_authentication_results(value, allow_empty_authserv_id=empty)
+        except UnreadableHeader:
+            return
+        assert all(r.method and r.result for r in parsed.results)
+
+    check()
+    with pytest.raises(UnreadableHeader, match="longer than"):
+        parse_authentication_results("mx.google.com; " + "dkim=pass; " * 2000)
