@@ -79,23 +79,14 @@ _CLOSES = {
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
-class _StyleCollector(HTMLParser):
-    """The text of every ``<style>`` element."""
+_COMMENT = re.compile(r"<!--.*?(?:--!?>|$)", re.S)
+#: ``<style>`` holds raw text up to ``</style``, as an HTML tokenizer reads it.
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)(?:</style|$)", re.S | re.I)
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.css: list[str] = []
-        self.inside = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.inside = tag == "style"
-
-    def handle_endtag(self, tag: str) -> None:
-        self.inside = False
-
-    def handle_data(self, data: str) -> None:
-        if self.inside:
-            self.css.append(data)
+def style_sheet(html: str) -> StyleSheet:
+    """The rules of every ``<style>`` element of ``html`` (none inside comments)."""
+    return StyleSheet("\n".join(_STYLE.findall(_COMMENT.sub("", html))))
 
 
 class _TextCollector(HTMLParser):
@@ -156,10 +147,7 @@ def html_to_text(html: str) -> str:
     (``display:none``, ``visibility:hidden``, ``hidden``, zero size, off the screen, transparent)
     or drawn in its background's colour (white on white).
     """
-    styles = _StyleCollector()
-    styles.feed(html)
-    styles.close()
-    collector = _TextCollector(StyleSheet("\n".join(styles.css)))
+    collector = _TextCollector(style_sheet(html))
     collector.feed(html)
     collector.close()
     text = "".join(collector.parts).replace("\xa0", " ").translate(_INVISIBLE)

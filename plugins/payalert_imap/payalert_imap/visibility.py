@@ -8,6 +8,7 @@ hide text from it, never show it text the user does not see.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -61,10 +62,19 @@ def contrast(first: Colour, second: Colour) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def declarations(css: str | Sequence[Node]) -> list[Declaration]:
+def declarations(css: str | Sequence[Node]) -> tuple[Declaration, ...]:
     """The declarations of an inline style or a rule body, in order (comments and errors skipped)."""
+    if isinstance(css, str):
+        return _inline_declarations(css) if css.strip() else ()
     parsed = tinycss2.parse_blocks_contents(css, skip_comments=True, skip_whitespace=True)
-    return [node for node in parsed if isinstance(node, Declaration)]
+    return tuple(node for node in parsed if isinstance(node, Declaration))
+
+
+@functools.lru_cache(maxsize=512)
+def _inline_declarations(css: str) -> tuple[Declaration, ...]:
+    """An inline style's declarations (a mail repeats the same few styles on hundreds of cells)."""
+    parsed = tinycss2.parse_blocks_contents(css, skip_comments=True, skip_whitespace=True)
+    return tuple(node for node in parsed if isinstance(node, Declaration))
 
 
 def _length_px(tokens: Sequence[Node], parent_px: float) -> float | None:
@@ -202,7 +212,7 @@ class StyleSheet:
                     tinycss2.parse_blocks_contents(node.content, skip_comments=True, skip_whitespace=True)
                 )
             elif node.type == "qualified-rule":
-                found = tuple(declarations(node.content))
+                found = declarations(node.content)
                 for selector in tinycss2.serialize(node.prelude).split(","):
                     rule = _rule(selector, found)
                     if rule is not None:
