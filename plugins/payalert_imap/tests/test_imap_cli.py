@@ -68,21 +68,20 @@ def test_explain_jsonl_one_verdict_per_line_in_order() -> None:
     assert verdicts[3]["reference"] == "526830463424"
 
 
-def test_explain_with_a_sources_rules(tmp_path: Path) -> None:
+def _rules_config(tmp_path: Path, *rules: dict) -> Path:
+    """A config with one Gmail imap source ``bank`` holding ``rules``."""
+    source = {"type": "imap", "host": "imap.gmail.com", "username": "me@gmail.com", "password": "x"}
     config = {
-        "sources": {
-            "bank": {
-                "type": "imap",
-                "host": "imap.gmail.com",
-                "username": "me@gmail.com",
-                "password": "x",
-                "rules": [{"name": "coop", "pattern": r"COOP {AMT} in", "direction": "credit"}],
-            }
-        },
+        "sources": {"bank": {**source, "rules": list(rules)}},
         "notifiers": {"console": {"type": "console"}},
     }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_explain_with_a_sources_rules(tmp_path: Path) -> None:
+    path = _rules_config(tmp_path, {"name": "coop", "pattern": r"COOP {AMT} in", "direction": "credit"})
     done = payalert(
         "imap", "explain", "--config", str(path), "--source", "bank", "--text", "-", input=b"COOP Rs.5 in"
     )
@@ -100,20 +99,7 @@ def test_explain_text_checks_a_rule_with_senders_and_subject_and_says_why_it_was
         "senders": ["alerts@coop.example"],
         "subject": "^Credit",
     }
-    config = {
-        "sources": {
-            "bank": {
-                "type": "imap",
-                "host": "imap.gmail.com",
-                "username": "me@gmail.com",
-                "password": "x",
-                "rules": [rule],
-            }
-        },
-        "notifiers": {"console": {"type": "console"}},
-    }
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
+    path = _rules_config(tmp_path, rule)
     check = ["imap", "explain", "--config", str(path), "--source", "bank", "--text", "-"]
     bare = json.loads(payalert(*check, input=b"COOP Rs.5 in").stdout)
     assert bare["parser"] == "rule:coop" and bare["amount"] == "5.00"
