@@ -42,6 +42,7 @@ sources:
   #   host: imap.gmail.com
   #   username: you@gmail.com
   #   password: ${IMAP_PASSWORD}
+  #   accounts: ["4477"]   # last 4 digits of your accounts and cards: alerts for any other are not payments
 
 notifiers:
   console:

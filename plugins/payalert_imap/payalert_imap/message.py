@@ -29,8 +29,11 @@ class MailFacts:
     message_id: str | None
     text: str
     authentication_results: tuple[str, ...]
-    arc_authentication_results: tuple[str, ...]
     digest: str
+    plain_text: str = ""
+    html_text: str = ""
+    dkim_signatures: tuple[str, ...] = ()
+    to_headers: tuple[str, ...] = ()
 
     @property
     def sender(self) -> str:
@@ -94,8 +97,8 @@ def _part_text(part: Message) -> str:
     return content if isinstance(content, str) else ""
 
 
-def body_text(message: Message) -> str:
-    """The readable body: text/plain when it says something, else the HTML part as text."""
+def body_parts(message: Message) -> tuple[str, str]:
+    """The text/plain parts and the visible text of the HTML parts, each joined (and cut to ``MAX_TEXT``)."""
     plain: list[str] = []
     html: list[str] = []
     for part in message.walk():
@@ -111,23 +114,32 @@ def body_text(message: Message) -> str:
         elif kind == "text/html":
             html.append(html_to_text(_part_text(part)))
     plain_text = "\n".join(p for p in plain if p.strip())
-    if plain_text and re.search(r"\d", plain_text):
-        return plain_text[:MAX_TEXT]
     html_text = "\n".join(h for h in html if h.strip())
-    return (html_text or plain_text)[:MAX_TEXT]
+    return plain_text[:MAX_TEXT], html_text[:MAX_TEXT]
+
+
+def chosen_text(plain_text: str, html_text: str) -> str:
+    """What parsers read: the text/plain part when it holds a figure, else the HTML part's visible text."""
+    if plain_text and re.search(r"\d", plain_text):
+        return plain_text
+    return html_text or plain_text
 
 
 def read_message(raw: bytes) -> MailFacts:
     """Parse raw message bytes (never raises for malformed mail; missing parts come back empty)."""
     message: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[assignment]
     message_id = _header(message, "Message-ID").strip() or None
+    plain_text, html_text = body_parts(message)
     return MailFacts(
         senders=_senders(message),
         subject=_header(message, "Subject"),
         sent_at=_date(message),
         message_id=message_id,
-        text=body_text(message),
+        text=chosen_text(plain_text, html_text),
         authentication_results=_all_headers(message, "Authentication-Results"),
-        arc_authentication_results=_all_headers(message, "ARC-Authentication-Results"),
         digest=hashlib.sha256(raw).hexdigest(),
+        plain_text=plain_text,
+        html_text=html_text,
+        dkim_signatures=_all_headers(message, "DKIM-Signature"),
+        to_headers=_all_headers(message, "To"),
     )
