@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from .configtypes import Duration, NotifierConfig, SourceConfig
 from .errors import ConfigError
 from .plugins import Plugins
+from .store.settings import StoreSettings
 
 DEFAULT_CONFIG = "config.yaml"
 CONFIG_ENV = "PAYALERT_CONFIG"
@@ -55,6 +56,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     data_dir: str = Field(default="./data", description="SQLite store; relative to the config file.")
+    store: StoreSettings | None = Field(
+        default=None, description="A PostgreSQL store shared by several nodes (default: SQLite in data_dir)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     server: ServerSettings = Field(default_factory=ServerSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
@@ -179,6 +183,8 @@ def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple
         raise ConfigError(problems)
     config = Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
     config.secrets = _collect_secrets([*sources.values(), *notifiers.values()])
+    if settings.store is not None:
+        config.secrets |= settings.store.secret_parts()
     return config
 
 

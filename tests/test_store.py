@@ -1,11 +1,8 @@
+"""The store's contract, run against both backends (SQLite and PostgreSQL)."""
+
 import asyncio
-import sqlite3
 
-import pytest
-
-from payalert_core import UserError
-from payalert_core.store import Lane, SQLiteStore
-from payalert_core.store.sqlite_schema import SCHEMA_VERSION
+from payalert_core.store import DeliveryStatus, Lane
 
 from .helpers import payment
 
@@ -21,6 +18,12 @@ async def test_ingest_dedupes_and_creates_one_delivery_per_lane(store):
     assert (await store.delivery_counts())["tg"]["pending"] == 6
 
 
+async def test_a_payment_repeated_within_one_ingest_is_stored_once(store):
+    result = await store.ingest([payment("a"), payment("a"), payment("b")], LANES[:1], {})
+    assert len(result.new_event_ids) == 2 and result.duplicates == 1
+    assert [d.payment.external_id for d in await store.pending(LANES[0])] == ["a", "b"]
+
+
 async def test_same_external_id_in_two_sources_is_two_events(store):
     result = await store.ingest([payment("x", source="one"), payment("x", source="two")], LANES, {})
     assert len(result.new_event_ids) == 2
@@ -30,27 +33,21 @@ async def test_cursor_is_saved_with_the_events(store):
     await store.ingest([payment("a")], LANES, {("source:shop", "cursor"): {"uid": 7}})
     assert await store.load_state("source:shop", "cursor") == {"uid": 7}
     assert await store.load_state("source:shop", "other") is None
+    await store.ingest([], LANES, {("source:shop", "cursor"): {"uid": 8}})
+    assert await store.load_state("source:shop", "cursor") == {"uid": 8}
 
 
-async def test_a_failing_write_rolls_back_its_events_and_cursor_only(store):
-    def broken(connection):
-        connection.execute("INSERT INTO state (owner, key, value, updated_at) VALUES ('x', 'y', '1', 'now')")
-        raise RuntimeError("boom")
-
-    results = await asyncio.gather(
-        store.ingest([payment("a")], LANES, {("source:shop", "cursor"): 1}),
-        store.write(broken),
-        return_exceptions=True,
-    )
-    assert isinstance(results[1], RuntimeError)
-    assert await store.load_state("source:shop", "cursor") == 1
-    assert await store.load_state("x", "y") is None
+async def test_state_is_saved_and_replaced(store):
+    await store.save_state("notifier:tg", "chat_migrations", {"-1": -100})
+    await store.save_state("notifier:tg", "chat_migrations", {"-1": -200})
+    assert await store.load_state("notifier:tg", "chat_migrations") == {"-1": -200}
 
 
-async def test_concurrent_ingests_share_commits(store):
+async def test_concurrent_ingests_all_land_in_order_per_lane(store):
     await asyncio.gather(*(store.ingest([payment(str(i))], LANES, {}) for i in range(200)))
     assert len(await store.recent_payments(1000)) == 200
-    assert store.commits < 200  # group commit: fewer transactions than ingests
+    pending = await store.pending(LANES[0], limit=1000)
+    assert len(pending) == 200 and [d.id for d in pending] == sorted(d.id for d in pending)
 
 
 async def test_delivery_status_changes_and_retry_failed(store):
@@ -61,8 +58,20 @@ async def test_delivery_status_changes_and_retry_failed(store):
     assert await store.pending(Lane("n", "t")) == []
     (failed,) = await store.deliveries(["failed"])
     assert failed.last_error == "chat not found" and failed.attempts == 1
+    assert failed.status is DeliveryStatus.FAILED
+    assert [d.id for d in await store.deliveries([DeliveryStatus.SENT])] == [first.id]
     assert await store.retry_failed() == 1
     assert [d.id for d in await store.pending(Lane("n", "t"))] == [second.id]
+
+
+async def test_retry_failed_by_id_moves_only_those(store):
+    await store.ingest([payment("a"), payment("b")], [Lane("n", "t")], {})
+    first, second = await store.pending(Lane("n", "t"))
+    await store.mark_failed(first.id, "no")
+    await store.mark_failed(second.id, "no")
+    assert await store.retry_failed([second.id]) == 1
+    assert [d.id for d in await store.pending(Lane("n", "t"))] == [second.id]
+    assert (await store.delivery_counts())["n"] == {"pending": 1, "failed": 1}
 
 
 async def test_mark_retry_keeps_it_pending_with_a_later_time(store):
@@ -71,43 +80,42 @@ async def test_mark_retry_keeps_it_pending_with_a_later_time(store):
     await store.mark_retry(delivery.id, "timeout", delivery.next_attempt_at + 60)
     (again,) = await store.pending(Lane("n", "t"))
     assert again.attempts == 1 and again.next_attempt_at == delivery.next_attempt_at + 60
-    assert again.first_attempt_at is not None
+    assert again.first_attempt_at is not None and again.last_error == "timeout"
 
 
-async def test_reopening_keeps_everything(tmp_path):
-    path = tmp_path / "payalert.sqlite3"
-    store = SQLiteStore(path)
+async def test_a_late_outcome_never_reopens_a_finished_delivery(store):
+    await store.ingest([payment("a")], [Lane("n", "t")], {})
+    (delivery,) = await store.pending(Lane("n", "t"))
+    await store.mark_sent(delivery.id)
+    await store.mark_retry(
+        delivery.id, "timeout", delivery.next_attempt_at + 60
+    )  # e.g. a node that lost the lane
+    (sent,) = await store.deliveries(["sent"])
+    assert sent.attempts == 1 and await store.pending(Lane("n", "t")) == []
+
+
+async def test_recent_payments_newest_first(store):
+    await store.ingest([payment("a"), payment("b")], LANES, {})
+    await store.ingest([payment("c")], LANES, {})
+    assert [p.external_id for p in await store.recent_payments(2)] == ["c", "b"]
+
+
+async def test_claim_returns_the_lane_s_next_deliveries(store):
+    await store.ingest([payment("a"), payment("b")], LANES, {})
+    claimed = await store.claim(LANES[0], limit=1)
+    assert [d.payment.external_id for d in claimed] == ["a"]
+    assert store.holds(LANES[0])
+
+
+async def test_reopening_keeps_everything(make_store):
+    store = make_store()
     await store.open()
     await store.ingest([payment("a")], LANES, {("source:shop", "cursor"): 3})
     await store.close()
-    store = SQLiteStore(path)
+    store = make_store()
     await store.open()
-    assert await store.load_state("source:shop", "cursor") == 3
-    assert len(await store.pending(LANES[0])) == 1
-    await store.close()
-
-
-async def test_newer_schema_is_refused(tmp_path):
-    path = tmp_path / "payalert.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
-    connection.close()
-    with pytest.raises(UserError, match="newer than this payalert"):
-        await SQLiteStore(path).open()
-
-
-async def test_unwritable_location_is_a_user_error(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    with pytest.raises(UserError, match="data_dir"):
-        await SQLiteStore(blocker / "payalert.sqlite3").open()
-
-
-async def test_wal_mode_and_full_sync(store):
-    def pragmas(connection):
-        return (
-            connection.execute("PRAGMA journal_mode").fetchone()[0],
-            connection.execute("PRAGMA synchronous").fetchone()[0],
-        )
-
-    assert await store.read(pragmas) == ("wal", 2)
+    try:
+        assert await store.load_state("source:shop", "cursor") == 3
+        assert len(await store.pending(LANES[0])) == 1
+    finally:
+        await store.close()

@@ -41,6 +41,12 @@ def fill_up(store: SQLiteStore) -> None:
     connection.execute(f"PRAGMA max_page_count={pages}")
 
 
+@pytest.fixture
+def store(sqlite_store):
+    """These faults are SQLite's (its disk); PostgreSQL's outages are in test_store_postgres.py."""
+    return sqlite_store
+
+
 def big_payment(external_id: str):
     return payment(external_id).replace(summary=BIG)
 

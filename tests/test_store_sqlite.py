@@ -1,5 +1,6 @@
 """What only the SQLite backend does: read-only opening, and never waiting on the event loop."""
 
+import asyncio
 import hashlib
 import sqlite3
 
@@ -7,6 +8,7 @@ import pytest
 
 from payalert_core import UserError
 from payalert_core.store import Lane, SQLiteStore
+from payalert_core.store.sqlite_schema import SCHEMA_VERSION
 from payalert_core.testing.stall import LoopLag, hold_write_lock
 
 from .helpers import payment
@@ -111,3 +113,50 @@ async def test_the_event_loop_runs_on_while_another_process_holds_the_write_lock
         assert lag.worst < 0.5, f"the event loop stalled for {lag.worst:.2f}s"
     finally:
         await store.close()
+
+
+async def test_a_failing_write_rolls_back_its_own_changes_only(sqlite_store):
+    def broken(connection):
+        connection.execute("INSERT INTO state (owner, key, value, updated_at) VALUES ('x', 'y', '1', 'now')")
+        raise RuntimeError("boom")
+
+    results = await asyncio.gather(
+        sqlite_store.ingest([payment("a")], [LANE], {("source:shop", "cursor"): 1}),
+        sqlite_store.write(broken),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], RuntimeError)
+    assert await sqlite_store.load_state("source:shop", "cursor") == 1
+    assert await sqlite_store.load_state("x", "y") is None
+
+
+async def test_concurrent_ingests_share_commits(sqlite_store):
+    await asyncio.gather(*(sqlite_store.ingest([payment(str(i))], [LANE], {}) for i in range(200)))
+    assert len(await sqlite_store.recent_payments(1000)) == 200
+    assert sqlite_store.commits < 200  # group commit: fewer transactions than ingests
+
+
+async def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "payalert.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    connection.close()
+    with pytest.raises(UserError, match="newer than this payalert"):
+        await SQLiteStore(path).open()
+
+
+async def test_unwritable_location_is_a_user_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(UserError, match="data_dir"):
+        await SQLiteStore(blocker / "payalert.sqlite3").open()
+
+
+async def test_wal_mode_and_full_sync(sqlite_store):
+    def pragmas(connection):
+        return (
+            connection.execute("PRAGMA journal_mode").fetchone()[0],
+            connection.execute("PRAGMA synchronous").fetchone()[0],
+        )
+
+    assert await sqlite_store.read(pragmas) == ("wal", 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import UserError
 from .base import StorageUnavailable, Store, is_storage_error
 from .coordination import Coordination
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
@@ -32,5 +33,22 @@ __all__ = [
 
 
 def store_for(config: Config, read_only: bool = False) -> Store:
-    """The store ``config`` describes, not yet opened; ``read_only`` for commands that only read."""
-    return SQLiteStore(config.store_path, read_only=read_only)
+    """The store ``config`` describes, not yet opened; ``read_only`` for commands that only read.
+
+    PostgreSQL's driver is imported only when a ``store.url`` is configured.
+    """
+    settings = config.settings.store
+    if settings is None:
+        return SQLiteStore(config.store_path, read_only=read_only)
+    try:
+        from .postgres import PostgresStore
+    except ImportError:
+        raise UserError(
+            "store.url: PostgreSQL needs psycopg; install it with pip install 'payalert-core[postgres]'"
+        ) from None
+    return PostgresStore(
+        settings.url.get_secret_value(),
+        lease=settings.lease.total_seconds(),
+        takeover_check=settings.takeover_check.total_seconds(),
+        read_only=read_only,
+    )

@@ -108,7 +108,8 @@ class SaveState(WriteOperation):
 class RecordOutcome(WriteOperation):
     """A send's outcome: the delivery's new status, error and next attempt; one more attempt counted.
 
-    Returns the delivery's notifier and status before the change (None if it no longer exists).
+    Only a pending delivery changes: a late outcome never reopens one already sent or failed.
+    Returns the delivery's notifier and status before the change (None when nothing changed).
     """
 
     def __init__(
@@ -123,15 +124,17 @@ class RecordOutcome(WriteOperation):
     def apply(self, connection: sqlite3.Connection) -> tuple[str, str] | None:
         """Read the old status, then update."""
         before = connection.execute(
-            "SELECT notifier, status FROM deliveries WHERE id = ?", (self.delivery_id,)
+            "SELECT notifier, status FROM deliveries WHERE id = ? AND status = 'pending'", (self.delivery_id,)
         ).fetchone()
+        if before is None:
+            return None
         connection.execute(
             "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?,"
             " next_attempt_at = COALESCE(?, next_attempt_at), first_attempt_at = COALESCE(first_attempt_at, ?),"
             " updated_at = ? WHERE id = ?",
             (self.status.value, self.error, self.next_at, self.at, now_iso(), self.delivery_id),
         )
-        return None if before is None else (before[0], before[1])
+        return before[0], before[1]
 
 
 class RetryFailed(WriteOperation):

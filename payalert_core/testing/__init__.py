@@ -3,7 +3,8 @@
 Registered as a pytest plugin (``pytest11`` entry point), so plugin authors get the fixtures by
 installing ``payalert-core``: ``payalert_daemon`` (start ``payalert run`` on a free loopback port
 with a temporary data dir and a recording notifier), ``dovecot_server`` (a private Dovecot on
-loopback), ``telegram_api`` (a local server behaving like the Telegram Bot API) and ``corpus_dir``;
+loopback), ``postgres_server`` and ``postgres_url`` (a private PostgreSQL cluster, a fresh
+database on it), ``telegram_api`` (a local server behaving like the Telegram Bot API) and ``corpus_dir``;
 ``LoopbackServer`` is the base of such local stand-ins for the services a plugin talks to.
 """
 
@@ -19,6 +20,7 @@ from .daemon import DaemonFactory, DaemonProcess, free_port, run_python
 from .dovecot import DovecotFactory, DovecotServer, dovecot_server
 from .loopback import LoopbackServer
 from .memory import MemoryNotifierRuntime, MemorySourceRuntime, RecordingHealth
+from .postgres import PostgresServer, postgres_server, postgres_url
 from .recorder import RecordedAlert
 from .telegram_api import TelegramAPI, telegram_api
 
@@ -30,12 +32,15 @@ __all__ = [
     "LoopbackServer",
     "MemoryNotifierRuntime",
     "MemorySourceRuntime",
+    "PostgresServer",
     "RecordedAlert",
     "RecordingHealth",
     "TelegramAPI",
     "corpus_path",
     "dovecot_server",
     "free_port",
+    "postgres_server",
+    "postgres_url",
     "run_python",
     "telegram_api",
 ]

@@ -1,0 +1,334 @@
+"""The shared store: PostgreSQL through psycopg 3 and its connection pool, for several nodes.
+
+Every node may ingest (unique keys dedupe a payment whichever node gets it first). Each delivery
+lane is sent by one node at a time: the node that holds the lane's lease, taken with
+``SELECT … FOR UPDATE SKIP LOCKED`` on the lane's row and renewed every third of ``lease`` while
+the node lives. Exclusive jobs (polled and stream sources, the Telegram command poller) run under
+session advisory locks (:mod:`.postgres_coordination`). ``LISTEN payalert_outbox`` wakes the node
+that holds a lane when another node queued deliveries for it.
+
+While PostgreSQL cannot be reached, every call raises :class:`~.base.StorageUnavailable` (webhooks
+get 503, ``/health`` says why), delivery outcomes wait, and the pool reconnects by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from ..errors import UserError
+from ..model import Payment
+from . import postgres_outbox as sql
+from .base import StorageUnavailable, Store, WriteHealth, write_until_recorded
+from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest, delivery_from_row
+from .postgres_coordination import AdvisoryLocks
+from .postgres_schema import OUTBOX_CHANNEL, migrate
+from .settings import display_url
+
+log = logging.getLogger("payalert.store")
+
+#: Seconds to wait for a connection before a call fails (a webhook then gets 503); shorter while
+#: the server is known to be unreachable, so webhooks are answered without delay.
+CONNECT_TIMEOUT = 5.0
+OUTAGE_CONNECT_TIMEOUT = 1.0
+#: How long the pool retries a lost connection (backing off) before it starts afresh on the next
+#: request: short, so a server that comes back is used within seconds, whatever the outage lasted.
+RECONNECT_SECONDS = 2.0
+#: How long one statement may run before PostgreSQL cancels it.
+STATEMENT_TIMEOUT = "15s"
+#: How long /health and /metrics reuse a count of the waiting deliveries.
+COUNT_CACHE_SECONDS = 1.0
+#: Keepalives, so either side notices a peer that vanished without closing the connection.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+SERVER_KEEPALIVES = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
+
+
+def node_name() -> str:
+    """This process's name among the nodes: host, process id and a random part (new at each start)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class PostgresStore(Store):
+    """The store in a PostgreSQL database several payalert nodes share."""
+
+    backend = "postgresql"
+
+    def __init__(
+        self, url: str, lease: float = 15.0, takeover_check: float = 5.0, read_only: bool = False
+    ) -> None:
+        self.url = url
+        self.where = display_url(url)
+        self.lease = lease
+        self.read_only = read_only
+        self.node = node_name()
+        self.health = WriteHealth(self.where, "check that PostgreSQL runs and this node can reach it")
+        self.coordination = AdvisoryLocks(self._dedicated, self.node, takeover_check)
+        self._pool: AsyncConnectionPool | None = None
+        self._lanes: dict[Lane, float] = {}  # held lanes: monotonic time the lease surely lasts until
+        self._known_lanes: set[Lane] = set()
+        self._tasks: list[asyncio.Task] = []
+        self._counts: tuple[float, dict[str, dict[str, int]]] = (0.0, {})
+        self._on_outbox_change: Callable[[], None] | None = None
+
+    # -- connections -------------------------------------------------------------------------------
+    def _options(self) -> dict[str, Any]:
+        options = f"-c statement_timeout={STATEMENT_TIMEOUT} {SERVER_KEEPALIVES}"
+        if self.read_only:
+            options += " -c default_transaction_read_only=on"
+        return {
+            "autocommit": True,
+            "connect_timeout": int(CONNECT_TIMEOUT),
+            "application_name": f"payalert {self.node}",
+            "options": options,
+            **KEEPALIVES,
+        }
+
+    async def _dedicated(self) -> psycopg.AsyncConnection:
+        """A connection outside the pool (advisory locks, LISTEN)."""
+        return await psycopg.AsyncConnection.connect(self.url, **self._options())
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
+        """A pooled connection; an outage becomes StorageUnavailable (noted for /health)."""
+        if self._pool is None:
+            raise RuntimeError("store is closed")
+        timeout = OUTAGE_CONNECT_TIMEOUT if self.health.failure is not None else CONNECT_TIMEOUT
+        try:
+            async with self._pool.connection(timeout=timeout) as connection:
+                yield connection
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            problem = StorageUnavailable(f"PostgreSQL at {self.where} is unreachable: {_first_line(error)}")
+            self.health.note(problem)
+            raise problem from None
+
+    async def _write(self, query: str, arguments: Any = None) -> list[Any]:
+        async with self._connection() as connection:
+            cursor = await connection.execute(query, arguments)
+            rows = await cursor.fetchall() if cursor.description else []
+        self.health.note(None)
+        return rows
+
+    async def _read(self, query: str, arguments: Any = None) -> list[dict[str, Any]]:
+        async with self._connection() as connection:
+            cursor = connection.cursor(row_factory=dict_row)
+            await cursor.execute(query, arguments)
+            return await cursor.fetchall()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def open(self) -> None:
+        """Connect, migrate (unless read-only), start coordination, the lane keeper and LISTEN."""
+        self._pool = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=10,
+            kwargs=self._options(),
+            open=False,
+            check=AsyncConnectionPool.check_connection,
+            reconnect_timeout=RECONNECT_SECONDS,
+            name="payalert",
+        )
+        # The pool warns at every failed attempt during an outage; the store reports it once.
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+        try:
+            await self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            async with self._pool.connection() as connection:
+                if not self.read_only:
+                    await migrate(connection, self.where)
+        except Exception as error:
+            await self._pool.close()
+            self._pool = None
+            if isinstance(error, UserError):
+                raise
+            raise UserError(
+                f"store.url: cannot use PostgreSQL at {self.where} ({_first_line(error)})"
+            ) from None
+        if self.read_only:
+            return
+        await self.coordination.start()
+        self._tasks = [
+            asyncio.create_task(self._keep_lanes(), name="payalert-lanes"),
+            asyncio.create_task(self._listen(), name="payalert-listen"),
+        ]
+
+    async def close(self) -> None:
+        """Hand every lane back, release the locks, close connections."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self._pool is None:
+            return
+        if not self.read_only:
+            await self.coordination.stop()
+            with contextlib.suppress(Exception):
+                await self._write(sql.RELEASE_LANES, (self.node,))
+        self._lanes.clear()
+        await self._pool.close()
+        self._pool = None
+
+    def write_health(self) -> dict[str, Any]:
+        """Whether the latest call could reach PostgreSQL, and why not."""
+        return self.health.document()
+
+    def describe(self) -> dict[str, Any]:
+        """Backend, node, the jobs and lanes this node holds."""
+        return {
+            "backend": self.backend,
+            "node": self.node,
+            "runs": self.coordination.held(),
+            "lanes": sorted(f"{lane.notifier}/{lane.target}" for lane in self._lanes if self.holds(lane)),
+        }
+
+    def on_outbox_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when another node queued deliveries (or made failed ones pending)."""
+        self._on_outbox_change = callback
+
+    # -- events and state ------------------------------------------------------------------------
+    async def ingest(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> StoredIngest:
+        """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
+        rows = await self._write(sql.INGEST, sql.ingest_arguments(payments, lanes, state))
+        return sql.stored_ingest(payments, rows)
+
+    async def save_state(self, owner: str, key: str, value: Any) -> None:
+        """Durably save one JSON value."""
+        await self._write(sql.SAVE_STATE, (owner, key, json.dumps(value)))
+
+    async def load_state(self, owner: str, key: str) -> Any:
+        """A JSON value saved earlier, or None."""
+        rows = await self._read(sql.LOAD_STATE, (owner, key))
+        return None if not rows else json.loads(rows[0]["value"])
+
+    async def recent_payments(self, limit: int) -> list[Payment]:
+        """The newest stored payments, newest first."""
+        return [Payment.from_json(row["payment"]) for row in await self._read(sql.RECENT_PAYMENTS, (limit,))]
+
+    # -- the outbox ------------------------------------------------------------------------------
+    async def pending(self, lane: Lane, limit: int = 50) -> list[Delivery]:
+        """The oldest pending deliveries of one lane, in order."""
+        rows = await self._read(sql.LANE_PENDING, (lane.notifier, lane.target, limit))
+        return [delivery_from_row(row) for row in rows]
+
+    async def claim(self, lane: Lane, limit: int = 50) -> list[Delivery] | None:
+        """Take or keep the lane's lease, then read its next deliveries; None if another node holds it."""
+        asked = time.monotonic()
+        if lane not in self._known_lanes:
+            await self._write(sql.ADD_LANE, (lane.notifier, lane.target))
+            self._known_lanes.add(lane)
+        arguments = {"notifier": lane.notifier, "target": lane.target, "node": self.node, "lease": self.lease}
+        if not await self._write(sql.CLAIM_LANE, arguments):
+            if self._lanes.pop(lane, None) is not None:
+                log.warning("lane %s/%s is held by another node now", lane.notifier, lane.target)
+            return None
+        if lane not in self._lanes:
+            log.info("this node (%s) sends lane %s/%s now", self.node, lane.notifier, lane.target)
+        self._lanes[lane] = asked + self.lease
+        return await self.pending(lane, limit)
+
+    def holds(self, lane: Lane) -> bool:
+        """True while the lease surely runs for at least half its length more."""
+        until = self._lanes.get(lane)
+        return until is not None and until - time.monotonic() > self.lease / 2
+
+    async def _keep_lanes(self) -> None:
+        """Renew every lease this node holds each third of ``lease``; a failed renewal lets them lapse."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            asked = time.monotonic()
+            try:
+                renewed = {Lane(n, t) for n, t in await self._write(sql.RENEW_LANES, (self.lease, self.node))}
+            except StorageUnavailable:
+                continue
+            for lane in list(self._lanes):
+                if lane in renewed:
+                    self._lanes[lane] = asked + self.lease
+                else:
+                    del self._lanes[lane]
+
+    async def _listen(self) -> None:
+        """Wake the delivery workers when any node queued deliveries; reconnect when cut off."""
+        while True:
+            try:
+                connection = await self._dedicated()
+                async with connection:
+                    await connection.execute(f"LISTEN {OUTBOX_CHANNEL}")
+                    self._wake()  # something may have been queued while we were not listening
+                    async for _ in connection.notifies():
+                        self._wake()
+            except (psycopg.Error, OSError) as error:
+                log.debug("LISTEN connection ended (%s); reconnecting", error)
+            await asyncio.sleep(1.0)
+
+    def _wake(self) -> None:
+        if self._on_outbox_change is not None:
+            self._on_outbox_change()
+
+    async def mark_sent(self, delivery_id: int) -> None:
+        """Record a successful send."""
+        await self._record(delivery_id, DeliveryStatus.SENT, None, None)
+
+    async def mark_failed(self, delivery_id: int, error: str) -> None:
+        """Record a permanent failure (kept for ``retry-failed``)."""
+        await self._record(delivery_id, DeliveryStatus.FAILED, error, None)
+
+    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: float) -> None:
+        """Record a temporary failure and when to try again."""
+        await self._record(delivery_id, DeliveryStatus.PENDING, error, next_attempt_at)
+
+    async def _record(
+        self, delivery_id: int, status: DeliveryStatus, error: str | None, next_at: float | None
+    ) -> None:
+        arguments = {
+            "id": delivery_id,
+            "status": status.value,
+            "error": error,
+            "next_at": next_at,
+            "at": time.time(),
+        }
+        await write_until_recorded(lambda: self._write(sql.RECORD_OUTCOME, arguments))
+
+    async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
+        """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
+        chosen = None if ids is None else list(ids)
+        rows = await self._write(sql.RETRY_FAILED, (time.time(), chosen, chosen))
+        if rows:
+            await self._write(f"NOTIFY {OUTBOX_CHANNEL}")
+        return len(rows)
+
+    async def deliveries(self, statuses: Sequence[DeliveryStatus | str], limit: int = 1000) -> list[Delivery]:
+        """Deliveries in the given statuses, oldest first."""
+        wanted = [DeliveryStatus(status).value for status in statuses]
+        return [delivery_from_row(row) for row in await self._read(sql.BY_STATUS, (wanted, limit))]
+
+    async def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """``{notifier: {"pending": n, "failed": n}}``, counted at most once a second (all nodes' work)."""
+        counted_at, counts = self._counts
+        if time.monotonic() - counted_at < COUNT_CACHE_SECONDS:
+            return counts
+        try:
+            rows = await self._read(sql.COUNT_WAITING)
+        except StorageUnavailable:
+            return counts  # the last count, while the database cannot be reached
+        counts = {}
+        for row in rows:
+            counts.setdefault(row["notifier"], {"pending": 0, "failed": 0})[row["status"]] = row["count"]
+        self._counts = (time.monotonic(), counts)
+        return counts
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
