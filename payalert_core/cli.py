@@ -21,6 +21,8 @@ from .logs import configure_logging
 from .model import Direction, Payment
 from .plugins import get_plugin_manager
 from .store import store_for
+from .store.commands import store_commands
+from .store.settings import display_url
 
 pass_state = click.pass_obj
 
@@ -86,6 +88,8 @@ def check_config(state: CliContext) -> None:
     click.echo(
         f"  data in {config.data_dir}; listening on {config.settings.server.host}:{config.settings.server.port}"
     )
+    if config.settings.store is not None:
+        click.echo(f"  store: PostgreSQL at {display_url(config.settings.store.url.get_secret_value())}")
 
 
 @cli.command()
@@ -229,6 +233,9 @@ async def _with_store(config: Config, action: Any, read_only: bool = False) -> A
         return await action(store)
     finally:
         await store.close()
+
+
+cli.add_command(store_commands)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -51,7 +51,7 @@ class Daemon:
 
     def _reset_components(self) -> None:
         self.delivery = DeliveryService()
-        self.scheduler = PollScheduler(self.metrics)
+        self.scheduler = PollScheduler(self.metrics, self.store.coordination)
         self.streams: list[StreamSupervisor] = []
         self.notifiers: dict[str, Notifier] = {}
         self.sources: dict[str, Source] = {}
@@ -62,7 +62,8 @@ class Daemon:
     async def status(self) -> tuple[int, dict[str, Any]]:
         """HTTP status and body of /health."""
         counts = await self.store.delivery_counts()
-        return health_document(self.source_health, self.notifier_health, counts, self.store.write_health())
+        store = {**self.store.write_health(), **self.store.describe()}
+        return health_document(self.source_health, self.notifier_health, counts, store)
 
     async def metrics_text(self) -> bytes:
         """Body of /metrics."""
@@ -109,6 +110,7 @@ class Daemon:
     async def start(self) -> None:
         """Open the store, then start everything the config describes."""
         await self.store.open()
+        self.store.on_outbox_change(lambda: self.delivery.wake())
         await self.start_components()
 
     async def start_components(self) -> None:
@@ -138,7 +140,7 @@ class Daemon:
             if isinstance(source, PolledSource):
                 self.scheduler.add(source, self.source_health[name])
             elif isinstance(source, StreamSource):
-                supervisor = StreamSupervisor(source, self.source_health[name])
+                supervisor = StreamSupervisor(source, self.source_health[name], self.store.coordination)
                 self.streams.append(supervisor)
                 supervisor.start()
         self.scheduler.start()

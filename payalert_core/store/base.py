@@ -120,6 +120,14 @@ class Store(ABC):
         """Connect, create or migrate the schema; raise UserError when the store cannot be used."""
 
     @abstractmethod
+    def location(self) -> str:
+        """Where the store is, for messages (never with a password)."""
+
+    @abstractmethod
+    async def migrate(self) -> tuple[int, int]:
+        """Bring the schema up to date without opening the store; the versions before and after."""
+
+    @abstractmethod
     async def close(self) -> None:
         """Finish queued writes, give up leases and locks, close connections."""
 
@@ -130,6 +138,10 @@ class Store(ABC):
     def describe(self) -> dict[str, Any]:
         """Extra facts for ``/health`` (backend, node, what this node runs)."""
         return {"backend": self.backend}
+
+    def on_outbox_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when another node queued deliveries (one node alone wakes itself)."""
+        return None
 
     # -- events and state ------------------------------------------------------------------------
     @abstractmethod

@@ -34,7 +34,7 @@ from . import postgres_outbox as sql
 from .base import StorageUnavailable, Store, WriteHealth, write_until_recorded
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest, delivery_from_row
 from .postgres_coordination import AdvisoryLocks
-from .postgres_schema import OUTBOX_CHANNEL, migrate
+from .postgres_schema import OUTBOX_CHANNEL, SCHEMA_VERSION, migrate
 from .settings import display_url
 
 log = logging.getLogger("payalert.store")
@@ -161,6 +161,21 @@ class PostgresStore(Store):
             asyncio.create_task(self._keep_lanes(), name="payalert-lanes"),
             asyncio.create_task(self._listen(), name="payalert-listen"),
         ]
+
+    def location(self) -> str:
+        """The URL, its password hidden."""
+        return self.where
+
+    async def migrate(self) -> tuple[int, int]:
+        """Migrate the database over one connection of its own."""
+        try:
+            connection = await self._dedicated()
+        except psycopg.Error as error:
+            raise UserError(
+                f"store.url: cannot use PostgreSQL at {self.where} ({_first_line(error)})"
+            ) from None
+        async with connection:
+            return await migrate(connection, self.where), SCHEMA_VERSION
 
     async def close(self) -> None:
         """Hand every lane back, release the locks, close connections."""

@@ -19,7 +19,14 @@ from . import sqlite_outbox as outbox
 from .base import Store, WriteHealth, write_until_recorded
 from .coordination import Coordination
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
-from .sqlite_schema import connect_read_only, connect_reader, connect_writer, rewrite_version
+from .sqlite_schema import (
+    SCHEMA_VERSION,
+    connect_read_only,
+    connect_reader,
+    connect_writer,
+    rewrite_version,
+    schema_version,
+)
 from .writer import CallableOperation, GroupCommitWriter, WriteOperation
 
 T = TypeVar("T")
@@ -51,6 +58,17 @@ class SQLiteStore(Store):
         self._reader = await loop.run_in_executor(self._read_thread, connect_reader, self.path)
         self._writer = GroupCommitWriter(connection, self._write_thread, self.health, lambda: _Probe())
         self._writer.start()
+
+    def location(self) -> str:
+        """The database file."""
+        return str(self.path)
+
+    async def migrate(self) -> tuple[int, int]:
+        """Migrate the file (creating it if need be) and close it again."""
+        before = await asyncio.to_thread(schema_version, self.path)
+        connection = await asyncio.to_thread(connect_writer, self.path)
+        await asyncio.to_thread(connection.close)
+        return before, SCHEMA_VERSION
 
     async def close(self) -> None:
         """Commit what is queued, then close the connections."""

@@ -49,6 +49,17 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def schema_version(path: Path) -> int:
+    """The schema version of the file at ``path`` (0 when there is none yet), read without writing."""
+    if not path.exists():
+        return 0
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return connection.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        connection.close()
+
+
 def rewrite_version(connection: sqlite3.Connection) -> None:
     """The smallest real write (the header's schema version, unchanged): probes writability."""
     connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
