@@ -8,12 +8,14 @@ from payalert_core import PolledSourceConfig, SourceConfig, StreamSourceConfig
 from payalert_core.config import DeliverySettings, ServerSettings, Settings
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
+from payalert_core.store.settings import StoreSettings
 
 REFERENCE = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
 MODELS = [
     Settings,
     ServerSettings,
     DeliverySettings,
+    StoreSettings,
     SourceConfig,
     PolledSourceConfig,
     StreamSourceConfig,
