@@ -5,7 +5,9 @@ lane is sent by one node at a time: the node that holds the lane's lease, taken 
 ``SELECT … FOR UPDATE SKIP LOCKED`` on the lane's row and renewed every third of ``lease`` while
 the node lives. Exclusive jobs (polled and stream sources, the Telegram command poller) run under
 session advisory locks (:mod:`.postgres_coordination`). ``LISTEN payalert_outbox`` wakes the node
-that holds a lane when another node queued deliveries for it.
+that holds a lane when another node queued deliveries for it: a node that queued deliveries for a
+lane it does not hold sends one ``NOTIFY`` for all it queued within ``NOTIFY_DELAY``, on its own,
+after the commit (a ``NOTIFY`` inside the ingest would serialise every commit, fsync included).
 
 While PostgreSQL cannot be reached, every call raises :class:`~.base.StorageUnavailable` (webhooks
 get 503, ``/health`` says why), delivery outcomes wait, and the pool reconnects by itself.
@@ -33,6 +35,7 @@ from ..model import Payment
 from . import postgres_outbox as sql
 from .base import StorageUnavailable, Store, WriteHealth, write_until_recorded
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest, delivery_from_row
+from .postgres_batching import IngestBatcher
 from .postgres_coordination import AdvisoryLocks
 from .postgres_schema import OUTBOX_CHANNEL, SCHEMA_VERSION, migrate
 from .settings import display_url
@@ -50,6 +53,8 @@ RECONNECT_SECONDS = 2.0
 STATEMENT_TIMEOUT = "15s"
 #: How long /health and /metrics reuse a count of the waiting deliveries.
 COUNT_CACHE_SECONDS = 1.0
+#: How long a node gathers ingests before telling the others about them in one NOTIFY.
+NOTIFY_DELAY = 0.02
 #: Keepalives, so either side notices a peer that vanished without closing the connection.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
 SERVER_KEEPALIVES = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
@@ -81,6 +86,8 @@ class PostgresStore(Store):
         self._tasks: list[asyncio.Task] = []
         self._counts: tuple[float, dict[str, dict[str, int]]] = (0.0, {})
         self._on_outbox_change: Callable[[], None] | None = None
+        self._notify: asyncio.TimerHandle | None = None
+        self._batcher = IngestBatcher(self._ingest_group)
 
     # -- connections -------------------------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
@@ -179,6 +186,9 @@ class PostgresStore(Store):
 
     async def close(self) -> None:
         """Hand every lane back, release the locks, close connections."""
+        if self._notify is not None:
+            self._notify.cancel()
+            self._notify = None
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -215,8 +225,25 @@ class PostgresStore(Store):
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> StoredIngest:
         """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
-        rows = await self._write(sql.INGEST, sql.ingest_arguments(payments, lanes, state))
-        return sql.stored_ingest(payments, rows)
+        stored = await self._batcher.ingest(payments, lanes, state)
+        if stored.new_event_ids and not all(self.holds(lane) for lane in lanes):
+            self._tell_other_nodes()
+        return stored
+
+    async def _ingest_group(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> list[Any]:
+        return await self._write(sql.INGEST, sql.ingest_arguments(payments, lanes, state))
+
+    def _tell_other_nodes(self) -> None:
+        """One NOTIFY soon for every ingest until then (the holder of a lane is woken by it)."""
+        if self._notify is None and not self.read_only:
+            self._notify = asyncio.get_running_loop().call_later(NOTIFY_DELAY, self._send_notify)
+
+    def _send_notify(self) -> None:
+        self._notify = None
+        task = asyncio.ensure_future(self._write(f"NOTIFY {OUTBOX_CHANNEL}"))
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())  # shown by health
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
@@ -319,7 +346,7 @@ class PostgresStore(Store):
         """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
         chosen = None if ids is None else list(ids)
         rows = await self._write(sql.RETRY_FAILED, (time.time(), chosen, chosen))
-        if rows:
+        if rows:  # often run by the CLI, which closes the store next: tell the nodes now
             await self._write(f"NOTIFY {OUTBOX_CHANNEL}")
         return len(rows)
 

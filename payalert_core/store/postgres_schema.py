@@ -2,8 +2,7 @@
 
 The version lives in ``payalert_schema``; migrations run in one transaction under a transaction
 advisory lock, so nodes starting together migrate once. Besides the SQLite tables there is
-``lanes`` (which node holds each delivery lane, until when) and a trigger that tells every node
-through ``NOTIFY payalert_outbox`` when deliveries were queued.
+``lanes``: which node holds each delivery lane, and until when.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ OUTBOX_CHANNEL = "payalert_outbox"
 MIGRATION_LOCK = 7_047_046_961_250_183_226
 
 MIGRATIONS: list[str] = [
-    f"""
+    """
     CREATE TABLE events (
         id BIGSERIAL PRIMARY KEY,
         source TEXT NOT NULL,
@@ -56,13 +55,6 @@ MIGRATIONS: list[str] = [
         lease_until TIMESTAMPTZ NOT NULL DEFAULT '-infinity',
         PRIMARY KEY (notifier, target)
     );
-    CREATE FUNCTION payalert_outbox_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
-        RETURN NULL;
-    END $$;
-    CREATE TRIGGER deliveries_queued AFTER INSERT ON deliveries
-        FOR EACH STATEMENT EXECUTE FUNCTION payalert_outbox_changed();
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
