@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 
 from ..errors import UserError
+from .outbox import DELIVERY_COLUMNS
 from .postgres_schema import migrate
 from .settings import display_url
 from .sqlite_schema import connect_read_only
@@ -20,18 +21,7 @@ from .sqlite_schema import connect_read_only
 #: Each table with its columns; times stored as text in SQLite become timestamptz.
 TABLES = {
     "events": ("id", "source", "external_id", "kind", "payment", "created_at"),
-    "deliveries": (
-        "id",
-        "event_id",
-        "notifier",
-        "target",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "first_attempt_at",
-        "last_error",
-        "updated_at",
-    ),
+    "deliveries": (*DELIVERY_COLUMNS, "updated_at"),
     "state": ("owner", "key", "value", "updated_at"),
 }
 

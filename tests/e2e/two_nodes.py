@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,33 +30,27 @@ def store_of(daemon: DaemonProcess) -> dict[str, Any]:
 
 def runner(nodes: list[DaemonProcess], job: str, timeout: float = 20) -> DaemonProcess:
     """The one node running ``job`` (a source, ``notifier:<name>:commands``); fails if two do."""
-    deadline = time.monotonic() + timeout
-    while True:
-        holding = [node for node in nodes if job in store_of(node)["runs"]]
-        assert len(holding) <= 1, f"{job} runs on {len(holding)} nodes at once"
-        if holding:
-            return holding[0]
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no node runs {job} after {timeout}s")
-        time.sleep(0.05)
+    return _the_one(nodes, lambda store: job in store["runs"], job, timeout)
 
 
 def lane_holder(
     nodes: list[DaemonProcess], lane: str = "recorder/default", timeout: float = 20
 ) -> DaemonProcess:
-    """The one node sending ``lane``."""
+    """The one node sending ``lane``; fails if two do."""
+    return _the_one(nodes, lambda store: lane in store["lanes"], f"lane {lane}", timeout)
+
+
+def _the_one(
+    nodes: list[DaemonProcess], holds: Callable[[dict[str, Any]], bool], what: str, timeout: float
+) -> DaemonProcess:
     deadline = time.monotonic() + timeout
     while True:
-        holding = [
-            node
-            for node in nodes
-            if node.process and node.process.poll() is None and lane in store_of(node)["lanes"]
-        ]
-        assert len(holding) <= 1, f"lane {lane} held by {len(holding)} nodes at once"
+        holding = [node for node in nodes if holds(store_of(node))]
+        assert len(holding) <= 1, f"{what} is held by {len(holding)} nodes at once"
         if holding:
             return holding[0]
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no node holds lane {lane} after {timeout}s")
+            raise TimeoutError(f"no node holds {what} after {timeout}s")
         time.sleep(0.05)
 
 
