@@ -176,7 +176,7 @@ def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple
     if settings is not None and not notifiers and not any(p[0].startswith("notifiers") for p in problems):
         problems.append(("notifiers", "no notifier is configured; add one (e.g. `console: {type: console}`)"))
     if problems or settings is None:
-        raise ConfigError(problems)
+        raise ConfigError(_one_cause_per_key(problems))
     config = Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
     config.secrets = _collect_secrets([*sources.values(), *notifiers.values()])
     return config
@@ -220,6 +220,17 @@ def _validate_sections(
         except ValidationError as error:
             problems.extend(_problems(error, where))
     return validated
+
+
+def _one_cause_per_key(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop what follows from an earlier problem at the same key (an unset variable left it empty)."""
+    seen: set[str] = set()
+    kept = []
+    for where, message in problems:
+        if where not in seen:
+            seen.add(where)
+            kept.append((where, message))
+    return kept
 
 
 def _choices(registry: Mapping[str, Any]) -> str:

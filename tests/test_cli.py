@@ -67,10 +67,14 @@ def assert_clear_error(result, *fragments):
         ),
         (
             {
-                "sources": {"x": {"type": "webhook", "secret": "abcdefgh", "min_amount": {"INR": -1}}},
+                "sources": {"x": {"type": "webhook", "secret": "a" * 16, "min_amount": {"INR": -1}}},
                 "notifiers": {"o": {"type": "console"}},
             },
             ["sources.x.min_amount"],
+        ),
+        (  # an empty key would let anyone sign payments
+            {"sources": {"shop": {"type": "webhook", "secret": ""}}, "notifiers": {"o": {"type": "console"}}},
+            ["sources.shop.secret: must be at least 16 characters; `payalert init` makes a strong one"],
         ),
     ],
 )

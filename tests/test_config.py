@@ -36,21 +36,22 @@ notifiers:
 
 
 def test_minimal_config_loads_with_defaults(tmp_path, plugins):
-    config = load_config(write(tmp_path, MINIMAL.format(secret="s3cret-value")), plugins)
+    config = load_config(write(tmp_path, MINIMAL.format(secret="s3cret-value-0123456789")), plugins)
     assert config.settings.server.port == 8080
-    assert config.sources["shop"].secret.get_secret_value() == "s3cret-value"
+    assert config.sources["shop"].secret.get_secret_value() == "s3cret-value-0123456789"
     assert config.data_dir == (tmp_path / "data").resolve()
-    assert "s3cret-value" in config.secrets
-    assert "s3cret-value" not in repr(config.sources["shop"])
+    assert "s3cret-value-0123456789" in config.secrets
+    assert "s3cret-value-0123456789" not in repr(config.sources["shop"])
 
 
 def test_environment_and_dotenv_interpolation(tmp_path, plugins, monkeypatch):
     monkeypatch.setenv("FROM_ENV", "env-wins")
     text = MINIMAL.format(secret="${FROM_DOTENV}") + "log_level: ${LEVEL:-WARNING}\ndata_dir: ${FROM_ENV}\n"
     config = load_config(
-        write(tmp_path, text, env_file="FROM_DOTENV=dotenv-secret\nFROM_ENV=dotenv-loses\n"), plugins
+        write(tmp_path, text, env_file="FROM_DOTENV=dotenv-secret-0123456789\nFROM_ENV=dotenv-loses\n"),
+        plugins,
     )
-    assert config.sources["shop"].secret.get_secret_value() == "dotenv-secret"
+    assert config.sources["shop"].secret.get_secret_value() == "dotenv-secret-0123456789"
     assert config.settings.log_level == "WARNING"
     assert config.settings.data_dir == "env-wins"
 
@@ -92,7 +93,7 @@ def test_unknown_key_in_a_section(tmp_path, plugins):
     found = problems(
         tmp_path,
         plugins,
-        MINIMAL.format(secret="x" * 8).replace("type: console", "type: console\n    colr: red"),
+        MINIMAL.format(secret="x" * 16).replace("type: console", "type: console\n    colr: red"),
     )
     assert found == {"notifiers.out.colr": "unknown key; remove it or check its spelling"}
 
@@ -114,7 +115,7 @@ def test_missing_file(tmp_path, plugins):
 
 
 def test_source_filters_are_validated(tmp_path, plugins):
-    text = MINIMAL.format(secret="x" * 8).replace("type: webhook", "type: webhook\n    min_amount: {inr: 5}")
+    text = MINIMAL.format(secret="x" * 16).replace("type: webhook", "type: webhook\n    min_amount: {inr: 5}")
     found = problems(tmp_path, plugins, text)
     assert "upper case" in found["sources.shop.min_amount"]
 
@@ -125,3 +126,20 @@ def test_a_key_that_would_not_show_is_quoted_in_the_error(tmp_path, plugins):
     with pytest.raises(ConfigError) as caught:
         load_config(path, plugins)
     assert {where for where, _ in caught.value.problems} == {"'\\x85'", "'  '"}
+
+
+@pytest.mark.parametrize(
+    "secret", ['""', '"${UNSET_FOR_SHORT_SECRET:-}"', "x", "fifteen-chars-x", '"   sixteen-ish  "']
+)
+def test_a_short_webhook_secret_is_refused_naming_the_key(tmp_path, plugins, monkeypatch, secret):
+    """Anyone could sign with an empty or guessable key: the config must refuse it, not accept every request."""
+    monkeypatch.delenv("UNSET_FOR_SHORT_SECRET", raising=False)
+    found = problems(tmp_path, plugins, MINIMAL.format(secret=secret))
+    assert found == {
+        "sources.shop.secret": "must be at least 16 characters; `payalert init` makes a strong one"
+    }
+
+
+def test_a_sixteen_character_webhook_secret_is_enough(tmp_path, plugins):
+    config = load_config(write(tmp_path, MINIMAL.format(secret="sixteen-chars-ok")), plugins)
+    assert config.sources["shop"].secret.get_secret_value() == "sixteen-chars-ok"

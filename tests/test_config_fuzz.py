@@ -61,7 +61,7 @@ def base_config(secrets: list[str]) -> dict[str, Any]:
 _TAIL = string.ascii_letters + string.digits + "!*&%@#$^()[]{}:;,.?/\\|'\"`~-_+= "
 #: Secrets: a distinctive start (so a chance match in a message is impossible) and any tail.
 _SECRETS = st.tuples(
-    *[st.text(alphabet=_TAIL, min_size=6, max_size=24).map(lambda t, i=i: f"Zq{i}x{t}") for i in range(5)],
+    *[st.text(alphabet=_TAIL, min_size=12, max_size=24).map(lambda t, i=i: f"Zq{i}x{t}") for i in range(5)],
     st.text(alphabet=string.ascii_letters + string.digits + "_-", min_size=8, max_size=30).map(
         lambda t: f"7654321:Zq5x{t}"
     ),
