@@ -15,6 +15,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .configtypes import Duration, NotifierConfig, SourceConfig
+from .configyaml import YamlBoundError, load_yaml
 from .errors import ConfigError
 from .plugins import Plugins
 
@@ -97,7 +98,9 @@ def load_config(path: Path, plugins: Plugins) -> Config:
     except OSError as error:
         raise ConfigError([(str(path), f"cannot be read: {error.strerror}")]) from None
     try:
-        document = yaml.safe_load(text)
+        document = load_yaml(text)
+    except YamlBoundError as error:
+        raise ConfigError([(str(path), f"not a config payalert can read: {error}")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"

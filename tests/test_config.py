@@ -143,3 +143,52 @@ def test_a_short_webhook_secret_is_refused_naming_the_key(tmp_path, plugins, mon
 def test_a_sixteen_character_webhook_secret_is_enough(tmp_path, plugins):
     config = load_config(write(tmp_path, MINIMAL.format(secret="sixteen-chars-ok")), plugins)
     assert config.sources["shop"].secret.get_secret_value() == "sixteen-chars-ok"
+
+
+def _laughs(levels: int) -> str:
+    """A "billion laughs" document: each level an anchored list of ten aliases to the one before."""
+    lines = ['a0: &a0 ["lol"]']
+    for level in range(1, levels):
+        aliases = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{aliases}]")
+    return "\n".join(lines) + "\nnotifiers: {out: {type: console}}\n"
+
+
+@pytest.mark.parametrize("levels", [6, 9])
+def test_aliases_that_expand_without_bound_are_refused_at_once(tmp_path, plugins, levels):
+    """Ten to the power of ``levels`` values from a few hundred bytes: refused before anything expands them."""
+    text = _laughs(levels)
+    assert len(text) < 600
+    found = problems(tmp_path, plugins, text)
+    assert list(found) == [str(tmp_path / "config.yaml")]
+    assert "aliases" in found[str(tmp_path / "config.yaml")]
+    assert "100000" in found[str(tmp_path / "config.yaml")].replace(",", "")
+
+
+def test_an_alias_inside_the_value_it_names_is_refused(tmp_path, plugins):
+    found = problems(tmp_path, plugins, "sources: &loop {shop: *loop}\nnotifiers: {out: {type: console}}\n")
+    (message,) = found.values()
+    assert "*loop" in message and "contains it" in message
+
+
+def test_nesting_deeper_than_any_config_is_a_clear_error(tmp_path, plugins):
+    found = problems(tmp_path, plugins, "x: " + "[" * 5000 + "]" * 5000 + "\n")
+    (message,) = found.values()
+    assert "nested too deeply" in message
+
+
+def test_anchors_and_aliases_for_shared_settings_still_work(tmp_path, plugins):
+    text = """
+sources:
+  shop: &shop
+    type: webhook
+    secret: &key a-secret-of-twenty-chars
+    min_amount: &limits {INR: 100}
+  shop2: {type: webhook, secret: *key, min_amount: *limits}
+  shop3: {<<: *shop, exclude_kinds: [webhook.refund]}
+notifiers: {out: {type: console}}
+"""
+    config = load_config(write(tmp_path, text), plugins)
+    assert config.sources["shop2"].min_amount == {"INR": 100}
+    assert config.sources["shop3"].secret.get_secret_value() == "a-secret-of-twenty-chars"
+    assert config.sources["shop3"].exclude_kinds == ["webhook.refund"]
