@@ -6,6 +6,7 @@ import asyncio
 import json
 import secrets
 import sys
+import traceback
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,8 @@ pass_state = click.pass_obj
 @click.pass_context
 def cli(context: click.Context, config_path: Path | None) -> None:
     """payalert: one clean alert per payment, from every place you get paid."""
-    context.obj = CliContext(config_path or default_config_path(), context.obj)
+    if config_path is not None:
+        context.find_object(CliContext).config_path = config_path  # type: ignore[union-attr]
 
 
 @cli.command()
@@ -83,9 +85,8 @@ def check_config(state: CliContext) -> None:
         click.echo(f"  source {name}: {section.type}")
     for name, notifier in config.notifiers.items():
         click.echo(f"  notifier {name}: {notifier.type}")
-    click.echo(
-        f"  data in {config.data_dir}; listening on {config.settings.server.host}:{config.settings.server.port}"
-    )
+    server = config.settings.server
+    click.echo(config.redact(f"  data in {config.data_dir}; listening on {server.host}:{server.port}"))
 
 
 @cli.command()
@@ -164,7 +165,7 @@ async def _send_test_alerts(state: CliContext) -> int:
                         click.echo(f"{name} -> {target}: sent")
                     except Exception as error:
                         failures += 1
-                        click.echo(f"{name} -> {target}: FAILED: {error}", err=True)
+                        click.echo(config.redact(f"{name} -> {target}: FAILED: {error}"), err=True)
             finally:
                 await notifier.close()
     finally:
@@ -233,10 +234,12 @@ async def _with_store(config: Config, action: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``payalert`` command: exit 2 with one line for anything the user can fix."""
+    state: CliContext | None = None
     try:
         found = get_plugin_manager()
         found.manager.hook.payalert_register_commands(cli=cli)
-        result = cli.main(args=argv, prog_name="payalert", standalone_mode=False, obj=found)
+        state = CliContext(default_config_path(), found)
+        result = cli.main(args=argv, prog_name="payalert", standalone_mode=False, obj=state)
         sys.exit(result if isinstance(result, int) else 0)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
@@ -246,8 +249,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         sys.exit(130)
     except UserError as error:
-        for line in str(error).splitlines():
+        message = state.redact(str(error)) if state is not None else str(error)
+        for line in message.splitlines():
             click.echo(f"payalert: error: {line}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception:  # a bug: its traceback, still without the config's secrets
+        if state is None:
+            raise
+        click.echo(state.redact(traceback.format_exc()).rstrip(), err=True)
+        sys.exit(1)

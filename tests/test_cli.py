@@ -164,3 +164,38 @@ def test_test_notify_sends_through_every_notifier(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "rec -> default: sent" in result.stdout and "Test alert" in result.stdout
     assert "Test alert" in record.read_text()
+
+
+SECRET_VALUE = "Sup3rS3cretValue-987"
+
+
+@pytest.mark.parametrize("marked_secret", [True, False], ids=["also-a-secret-field", "only-in-host"])
+def test_a_variable_in_server_host_is_named_never_echoed(tmp_path, marked_secret):
+    """A ${VAR} holding a secret, put where the address goes: errors and listings name the variable."""
+    (tmp_path / ".env").write_text(f"PAYALERT_TEST_VALUE={SECRET_VALUE}\n")
+    shop = webhook_source(secret="${PAYALERT_TEST_VALUE}") if marked_secret else webhook_source()
+    write_config(
+        tmp_path,
+        base_config(tmp_path, server={"host": "${PAYALERT_TEST_VALUE}", "port": 0}, sources={"shop": shop}),
+    )
+    checked = payalert("check-config", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "listening on ${PAYALERT_TEST_VALUE}:0" in checked.stdout
+    ran = payalert("run", cwd=tmp_path)
+    assert_clear_error(ran, "server: cannot listen on ${PAYALERT_TEST_VALUE}:0")
+    for result in (checked, ran):
+        assert SECRET_VALUE not in result.stdout + result.stderr
+
+
+def test_test_notify_failures_name_the_variable_not_its_value(tmp_path):
+    (tmp_path / ".env").write_text(f"PAYALERT_TEST_VALUE={SECRET_VALUE}\n")
+    record = "${PAYALERT_TEST_VALUE}/no-such-folder/recorded.jsonl"
+    document = base_config(tmp_path, notifiers={"rec": {"type": "recorder", "path": record}})
+    write_config(tmp_path, document)
+    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "payalert_core.testing.recorder"}
+    result = payalert("test-notify", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert (
+        "rec -> default: FAILED" in result.stderr and "${PAYALERT_TEST_VALUE}/no-such-folder" in result.stderr
+    )
+    assert SECRET_VALUE not in result.stdout + result.stderr

@@ -192,3 +192,40 @@ notifiers: {out: {type: console}}
     assert config.sources["shop2"].min_amount == {"INR": 100}
     assert config.sources["shop3"].secret.get_secret_value() == "a-secret-of-twenty-chars"
     assert config.sources["shop3"].exclude_kinds == ["webhook.refund"]
+
+
+INLINE_SECRET = "Inline-Secret-Value-123"
+INLINE_TOKEN = "123456:Inline-Token-Value-xyz"
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "notifiers: {out: {type: console, timezone: Inline-Secret-Value-123}}",  # the secret as a zone
+        "notifiers: {out: {type: console, Inline-Secret-Value-123: x}}",  # the secret as a key
+        "notifiers: {out: {type: console, timezone: '123456:Inline-Token-Value-xyz'}}",  # a token as a zone
+        "notifiers: {out: {type: Inline-Secret-Value-123}}",  # the secret as a type
+    ],
+)
+def test_an_inline_secret_used_under_another_key_is_never_echoed(tmp_path, plugins, mistake):
+    """The value of a secret field, written in the file itself, pasted somewhere else by mistake."""
+    text = f"""
+sources:
+  shop: {{type: webhook, secret: {INLINE_SECRET}}}
+{mistake.replace("notifiers: {", "notifiers: {tg: {type: telegram, token: '" + INLINE_TOKEN + "'}, ", 1)}
+"""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), plugins)
+    text_shown = str(caught.value)
+    assert "notifiers.out" in text_shown and "notifiers.tg.destinations" in text_shown  # both still reported
+    assert INLINE_SECRET not in text_shown and "Inline-Token-Value-xyz" not in text_shown
+
+
+def test_a_secret_from_the_environment_is_named_by_its_variable(tmp_path, plugins, monkeypatch):
+    monkeypatch.setenv("PAYALERT_TEST_ZONE", "Env-Secret-Value-12345")
+    text = MINIMAL.format(secret="${PAYALERT_TEST_ZONE}").replace(
+        "type: console", "type: console\n    timezone: ${PAYALERT_TEST_ZONE}"
+    )
+    found = problems(tmp_path, plugins, text)
+    assert "Env-Secret-Value-12345" not in str(found)
+    assert "${PAYALERT_TEST_ZONE}" in found["notifiers.out.timezone"]
