@@ -199,3 +199,32 @@ def test_test_notify_failures_name_the_variable_not_its_value(tmp_path):
         "rec -> default: FAILED" in result.stderr and "${PAYALERT_TEST_VALUE}/no-such-folder" in result.stderr
     )
     assert SECRET_VALUE not in result.stdout + result.stderr
+
+
+CRASHING_PLUGIN = """
+import click
+from payalert_core import CliContext, hookimpl
+
+
+@hookimpl
+def payalert_register_commands(cli):
+    @cli.command()
+    @click.pass_obj
+    def crash(state: CliContext) -> None:
+        raise RuntimeError(f"a bug while using {state.config.settings.server.host}")
+"""
+
+
+def test_a_bugs_traceback_names_the_variable_not_its_value(tmp_path):
+    """Bugs get tracebacks, but even those never show a value from the config's environment."""
+    (tmp_path / "crashing_command.py").write_text(CRASHING_PLUGIN)
+    (tmp_path / ".env").write_text(f"PAYALERT_TEST_VALUE={SECRET_VALUE}\n")
+    write_config(tmp_path, base_config(tmp_path, server={"host": "${PAYALERT_TEST_VALUE}", "port": 0}))
+    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "crashing_command", "PYTHONPATH": str(tmp_path)}
+    result = payalert("crash", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert (
+        "Traceback" in result.stderr
+        and "RuntimeError: a bug while using ${PAYALERT_TEST_VALUE}" in result.stderr
+    )
+    assert SECRET_VALUE not in result.stdout + result.stderr
