@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import shlex
 import sys
 import traceback
 from datetime import UTC
@@ -15,7 +16,7 @@ import click
 
 from . import templates
 from .clicontext import CliContext, config_option
-from .config import Config, default_config_path
+from .config import DEFAULT_CONFIG, Config, default_config_path
 from .daemon import Daemon
 from .errors import UserError
 from .logs import configure_logging
@@ -61,7 +62,11 @@ def init(state: CliContext, force: bool) -> None:
             file.write(f"PAYALERT_WEBHOOK_SECRET={secrets.token_urlsafe(32)}\n")
     env_path.chmod(0o600)
     click.echo(f"wrote {path} and a new webhook secret in {env_path} (readable only by you)")
-    click.echo(f"next: edit {path}, then `payalert check-config` and `payalert run`")
+    option = "" if path == Path(DEFAULT_CONFIG) else f" --config {shlex.quote(str(path))}"
+    click.echo(
+        f"next: edit {path}, then `payalert check-config{option}`, `payalert test-notify{option}` "
+        f"and `payalert run{option}`"
+    )
 
 
 @cli.command()
@@ -219,8 +224,23 @@ def deliveries(state: CliContext, status: str, as_json: bool) -> None:
 @pass_state
 def retry_failed(state: CliContext, ids: tuple[int, ...]) -> None:
     """Make failed deliveries pending again (all, or the given ids); a running daemon picks them up."""
-    count = asyncio.run(_with_store(state.config, lambda store: store.retry_failed(list(ids) or None)))
-    click.echo(f"{count} failed deliveries queued again")
+    if not ids:
+        count = asyncio.run(_with_store(state.config, lambda store: store.retry_failed(None)))
+        click.echo(f"{count} failed deliveries queued again")
+        return
+
+    wanted = list(dict.fromkeys(ids))  # each once: a repeated id is not "unknown" the second time
+
+    async def each(store: Store) -> list[int]:
+        return [await store.retry_failed([delivery_id]) for delivery_id in wanted]
+
+    queued = asyncio.run(_with_store(state.config, each))
+    click.echo(f"{sum(queued)} failed deliveries queued again")
+    unknown = [f"#{delivery_id}" for delivery_id, done in zip(wanted, queued, strict=True) if not done]
+    if unknown:
+        raise UserError(
+            f"no failed delivery {', '.join(unknown)}; `payalert deliveries --status failed` lists them"
+        )
 
 
 async def _with_store(config: Config, action: Any) -> Any:

@@ -146,7 +146,10 @@ def test_deliveries_and_retry_failed(payalert_daemon):
     config = yaml.safe_load(daemon.config_path.read_text())
     config["notifiers"]["recorder"]["fail_kinds"] = []
     daemon.config_path.write_text(yaml.safe_dump(config))
-    assert "1 failed deliveries queued again" in daemon.cli("retry-failed").stdout
+    delivery_id = json.loads(daemon.cli("deliveries", "--json").stdout)[0]["id"]
+    retried = daemon.cli("retry-failed", str(delivery_id), str(delivery_id), "4242")
+    assert "1 failed deliveries queued again" in retried.stdout
+    assert retried.returncode == 2 and "no failed delivery #4242;" in retried.stderr
     daemon.start()
     (alert,) = daemon.wait_for_alerts(1)
     assert alert.payment.title == "Doomed"
@@ -228,3 +231,29 @@ def test_a_bugs_traceback_names_the_variable_not_its_value(tmp_path):
         and "RuntimeError: a bug while using ${PAYALERT_TEST_VALUE}" in result.stderr
     )
     assert SECRET_VALUE not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_init_with_a_config_path_suggests_the_exact_next_commands(tmp_path, where):
+    option = ["--config", "my setup/payalert.yaml"]
+    args = [*option, "init"] if where == "before" else ["init", *option]
+    result = payalert(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "`payalert check-config --config 'my setup/payalert.yaml'`" in result.stdout
+    assert "`payalert run --config 'my setup/payalert.yaml'`" in result.stdout
+    checked = payalert("check-config", "--config", "my setup/payalert.yaml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_init_without_a_path_suggests_the_plain_commands(tmp_path):
+    result = payalert("init", cwd=tmp_path)
+    assert "`payalert check-config`" in result.stdout and "`payalert run`" in result.stdout
+
+
+def test_retry_failed_names_ids_that_are_not_failed_deliveries(tmp_path):
+    write_config(tmp_path, base_config(tmp_path))
+    result = payalert("retry-failed", "42", "43", cwd=tmp_path)
+    assert_clear_error(result, "no failed delivery #42, #43", "payalert deliveries --status failed")
+    assert "0 failed deliveries queued again" in result.stdout
+    everything = payalert("retry-failed", cwd=tmp_path)  # no ids: all failed ones, however many
+    assert everything.returncode == 0 and "0 failed deliveries queued again" in everything.stdout
