@@ -16,6 +16,7 @@ from .configtypes import (
     SourceConfig,
     StreamSourceConfig,
     TimeZoneName,
+    WebhookSecret,
     parse_duration,
 )
 from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
@@ -63,6 +64,7 @@ __all__ = [
     "StreamSourceConfig",
     "TimeZoneName",
     "UserError",
+    "WebhookSecret",
     "config_option",
     "format_amount",
     "format_plain",

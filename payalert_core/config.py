@@ -12,11 +12,13 @@ from typing import Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .configtypes import Duration, NotifierConfig, SourceConfig
+from .configyaml import YamlBoundError, load_yaml
 from .errors import ConfigError
 from .plugins import Plugins
+from .redaction import MIN_HIDDEN_LENGTH, Redactor, secret_strings, validated_secrets
 from .store.settings import StoreSettings
 
 DEFAULT_CONFIG = "config.yaml"
@@ -75,6 +77,8 @@ class Config:
     sources: dict[str, SourceConfig]
     notifiers: dict[str, NotifierConfig]
     secrets: set[str] = field(default_factory=set)
+    #: Hides secrets and values from ``${VAR}`` in a text meant for the user (errors, listings).
+    redact: Redactor = field(default_factory=Redactor)
 
     @property
     def data_dir(self) -> Path:
@@ -101,7 +105,9 @@ def load_config(path: Path, plugins: Plugins) -> Config:
     except OSError as error:
         raise ConfigError([(str(path), f"cannot be read: {error.strerror}")]) from None
     try:
-        document = yaml.safe_load(text)
+        document = load_yaml(text)
+    except YamlBoundError as error:
+        raise ConfigError([(str(path), f"not a config payalert can read: {error}")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -118,23 +124,44 @@ def load_config(path: Path, plugins: Plugins) -> Config:
 
     env = {**{k: v for k, v in dotenv_values(path.parent / ".env").items() if v is not None}, **os.environ}
     problems: list[tuple[str, str]] = []
-    used: set[str] = set()
-    document = _interpolate(document, env, (), problems, path, used)
+    variables: dict[str, str] = {}
+    raw, document = document, _interpolate(document, env, (), problems, path, variables)
+    secrets = _secrets(raw, document, variables, plugins)
+    redact = Redactor(secrets, variables)
     try:
-        return _validate(path, document, plugins, problems)
-    except ConfigError as error:  # a value from the environment may be a secret: never echo one
-        hidden = sorted((value for value in used if len(value) >= 4), key=len, reverse=True)
-        cleaned = []
-        for where, message in error.problems:
-            for value in hidden:
-                message = message.replace(value, "<from the environment>")
-            cleaned.append((where, message))
-        raise ConfigError(cleaned) from None
+        config = _validate(path, document, plugins, problems)
+    except ConfigError as error:  # never echo a secret, nor a value from the environment
+        raise ConfigError([(redact(where), redact(message)) for where, message in error.problems]) from None
+    secrets |= validated_secrets([*config.sources.values(), *config.notifiers.values(), config.settings])
+    if config.settings.store is not None:  # the URL's password alone, too
+        secrets |= config.settings.store.secret_parts()
+    config.secrets = {secret for secret in secrets if len(secret) >= MIN_HIDDEN_LENGTH}
+    config.redact = Redactor(config.secrets, variables)
+    return config
+
+
+def _secrets(raw: dict, document: dict, variables: dict[str, str], plugins: Plugins) -> set[str]:
+    """Values in secret fields, and the values of variables used in them, valid or not."""
+    found_raw = secret_strings(Settings, raw)
+    found = secret_strings(Settings, document)
+    for group, registry in (("sources", plugins.sources), ("notifiers", plugins.notifiers)):
+        sections, raw_sections = document.get(group), raw.get(group)
+        if not isinstance(sections, dict) or not isinstance(raw_sections, dict):
+            continue
+        for name, section in sections.items():
+            type_name = section.get("type") if isinstance(section, dict) else None
+            cls = registry.get(type_name) if isinstance(type_name, str) else None
+            if cls is not None:
+                found += secret_strings(cls.Config, section)
+                found_raw += secret_strings(cls.Config, raw_sections.get(name))
+    named = {match.group(1) for text in found_raw for match in _VARIABLE.finditer(text)}
+    return {*found, *(variables[name] for name in named if name in variables)}
 
 
 def _interpolate(
-    value: Any, env: dict[str, str], where: tuple, problems: list, path: Path, used: set[str]
+    value: Any, env: dict[str, str], where: tuple, problems: list, path: Path, used: dict[str, str]
 ) -> Any:
+    """``value`` with each ``${VAR}`` replaced; ``used`` collects the variables taken from ``env``."""
     if isinstance(value, dict):
         return {
             key: _interpolate(item, env, (*where, key), problems, path, used) for key, item in value.items()
@@ -149,7 +176,7 @@ def _interpolate(
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in env and env[name] != "":
-            used.add(env[name])
+            used[name] = env[name]
             return env[name]
         if default is not None:
             return default
@@ -180,12 +207,8 @@ def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple
     if settings is not None and not notifiers and not any(p[0].startswith("notifiers") for p in problems):
         problems.append(("notifiers", "no notifier is configured; add one (e.g. `console: {type: console}`)"))
     if problems or settings is None:
-        raise ConfigError(problems)
-    config = Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
-    config.secrets = _collect_secrets([*sources.values(), *notifiers.values()])
-    if settings.store is not None:
-        config.secrets |= settings.store.secret_parts()
-    return config
+        raise ConfigError(_one_cause_per_key(problems))
+    return Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
 
 
 def _validate_sections(
@@ -228,6 +251,17 @@ def _validate_sections(
     return validated
 
 
+def _one_cause_per_key(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop what follows from an earlier problem at the same key (an unset variable left it empty)."""
+    seen: set[str] = set()
+    kept = []
+    for where, message in problems:
+        if where not in seen:
+            seen.add(where)
+            kept.append((where, message))
+    return kept
+
+
 def _choices(registry: Mapping[str, Any]) -> str:
     return ", ".join(sorted(registry)) or "(none installed)"
 
@@ -258,26 +292,3 @@ def _key_text(part: object) -> str:
     """A key as typed, or quoted when it would not show (blank, or with control characters)."""
     text = str(part)
     return text if text.strip() and text.isprintable() else repr(text)
-
-
-def _collect_secrets(models: list[BaseModel]) -> set[str]:
-    secrets: set[str] = set()
-
-    def visit(value: Any) -> None:
-        if isinstance(value, SecretStr):
-            secret = value.get_secret_value()
-            if len(secret) >= 4:
-                secrets.add(secret)
-        elif isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                visit(getattr(value, name))
-        elif isinstance(value, (list, tuple, set)):
-            for item in value:
-                visit(item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                visit(item)
-
-    for model in models:
-        visit(model)
-    return secrets

@@ -49,8 +49,10 @@ notifiers:
     type: console
     timezone: UTC
 
+  # Telegram, with a bot token from @BotFather and your chat id (docs/telegram.md shows how to find it)
   # telegram:
   #   type: telegram
   #   token: ${TELEGRAM_BOT_TOKEN}
-  #   chats: [123456789]
+  #   destinations: [123456789]
+  #   timezone: Asia/Kolkata
 """

@@ -223,7 +223,9 @@ def test_example_config_sections_all_validate(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(text)
     names = set(re.findall(r"\$\{([A-Z_]+)", text)) - {"PAYALERT_HOST", "PAYALERT_PORT"}
-    env = {k: v for k, v in os.environ.items() if k not in LEAKY} | {name: "value-1234" for name in names}
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY} | {
+        name: "value-0123456789abcdef" for name in names
+    }
     env["TELEGRAM_BOT_TOKEN"] = "123456:test-token"
     done = subprocess.run(
         [sys.executable, "-m", "payalert_core", "check-config", "--config", str(config)],

@@ -18,8 +18,8 @@ from .. import (
     Direction,
     Payment,
     PushSource,
-    SecretStr,
     SourceConfig,
+    WebhookSecret,
     hookimpl,
     parse_exact_json,
     sha256_signature_problem,
@@ -33,7 +33,7 @@ _DUPLICATE = b'{"stored": 0, "duplicate": true}'
 class WebhookConfig(SourceConfig):
     """Options of the generic webhook source."""
 
-    secret: SecretStr = Field(description="Shared secret for the HMAC-SHA256 signature.")
+    secret: WebhookSecret = Field(description="Shared secret for the HMAC-SHA256 signature (16+ characters).")
 
 
 class WebhookSource(PushSource):
