@@ -1,14 +1,17 @@
 """The embedded store: one SQLite file in WAL mode with ``synchronous=FULL`` (a commit is on disk
 when it returns). Nothing to configure; one node.
 
-Writes go through the :class:`~.writer.GroupCommitWriter`; reads run on a second connection in a
-thread of their own, so neither ever waits on the event loop. Opened ``read_only``, the store never
+Writes go through the :class:`~.writer.GroupCommitWriter`; reads run on a second connection that
+never waits for a lock (in WAL mode a read almost never has to); the rare read that must wait (a
+WAL being recovered) runs in a thread of its own on a third connection. Nothing waits on the event
+loop. Opened ``read_only``, the store never
 writes: the CLI's read commands use it next to a running daemon.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,7 +30,7 @@ from .sqlite_schema import (
     rewrite_version,
     schema_version,
 )
-from .writer import CallableOperation, GroupCommitWriter, WriteOperation
+from .writer import BUSY_TIMEOUT_MS, CallableOperation, GroupCommitWriter, WriteOperation, is_busy
 
 T = TypeVar("T")
 
@@ -46,6 +49,7 @@ class SQLiteStore(Store):
         self._read_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store-read")
         self._writer: GroupCommitWriter | None = None
         self._reader: Any = None
+        self._waiting_reader: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -77,9 +81,10 @@ class SQLiteStore(Store):
             await self._writer.stop()
             await loop.run_in_executor(self._write_thread, self._writer.connection.close)
             self._writer = None
-        if self._reader is not None:
-            await loop.run_in_executor(self._read_thread, self._reader.close)
-            self._reader = None
+        for reader in (self._reader, self._waiting_reader):
+            if reader is not None:
+                await loop.run_in_executor(self._read_thread, reader.close)
+        self._reader = self._waiting_reader = None
         self._write_thread.shutdown(wait=True)
         self._read_thread.shutdown(wait=True)
 
@@ -102,11 +107,25 @@ class SQLiteStore(Store):
         return await self._writer.submit(operation)
 
     async def read(self, query: Callable[[Any], T]) -> T:
-        """Run a read-only ``query`` on the reading connection, in its thread."""
+        """Run a read-only ``query`` (indexed and short): at once, or in a thread if it must wait."""
         reader = self._reader
         if reader is None:
             raise RuntimeError("store is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._read_thread, query, reader)
+        try:
+            return query(reader)
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+        return await asyncio.get_running_loop().run_in_executor(self._read_thread, self._read_waiting, query)
+
+    def _read_waiting(self, query: Callable[[Any], T]) -> T:
+        if self._waiting_reader is None:
+            self._waiting_reader = (
+                connect_read_only(self.path, busy_timeout=BUSY_TIMEOUT_MS / 1000)
+                if self.read_only
+                else connect_reader(self.path, busy_timeout=BUSY_TIMEOUT_MS / 1000)
+            )
+        return query(self._waiting_reader)
 
     # -- writes -------------------------------------------------------------------------------------
     async def ingest(

@@ -122,19 +122,14 @@ class RecordOutcome(WriteOperation):
         self.at = time.time()
 
     def apply(self, connection: sqlite3.Connection) -> tuple[str, str] | None:
-        """Read the old status, then update."""
-        before = connection.execute(
-            "SELECT notifier, status FROM deliveries WHERE id = ? AND status = 'pending'", (self.delivery_id,)
-        ).fetchone()
-        if before is None:
-            return None
-        connection.execute(
+        """Update it if it is still pending."""
+        changed = connection.execute(
             "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?,"
             " next_attempt_at = COALESCE(?, next_attempt_at), first_attempt_at = COALESCE(first_attempt_at, ?),"
-            " updated_at = ? WHERE id = ?",
+            " updated_at = ? WHERE id = ? AND status = 'pending' RETURNING notifier",
             (self.status.value, self.error, self.next_at, self.at, now_iso(), self.delivery_id),
-        )
-        return before[0], before[1]
+        ).fetchone()
+        return None if changed is None else (changed[0], DeliveryStatus.PENDING.value)
 
 
 class RetryFailed(WriteOperation):

@@ -119,15 +119,18 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def connect_reader(path: Path) -> sqlite3.Connection:
-    """A second connection for reads (WAL lets it see the last commit while the next is written)."""
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+def connect_reader(path: Path, busy_timeout: float = 0) -> sqlite3.Connection:
+    """A second connection for reads (WAL lets it see the last commit while the next is written).
+
+    By default it never waits for a lock (a WAL read almost never has to): it fails at once instead.
+    """
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout)
     connection.execute("PRAGMA query_only=ON")
     connection.row_factory = sqlite3.Row
     return connection
 
 
-def connect_read_only(path: Path) -> sqlite3.Connection:
+def connect_read_only(path: Path, busy_timeout: float = 0) -> sqlite3.Connection:
     """Open the file read-only (``mode=ro``): no migration, no write, nothing created.
 
     Where no database exists yet, an empty one in memory answers instead (nothing pending,
@@ -139,7 +142,11 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     else:
         try:
             connection = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=busy_timeout,
             )
             version = _check_version(connection, path)
         except sqlite3.Error as error:

@@ -159,7 +159,7 @@ class GroupCommitWriter:
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
-            if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
+            if not is_busy(error):
                 raise
             await asyncio.get_running_loop().run_in_executor(self.executor, self._begin_waiting)
 
@@ -216,6 +216,11 @@ class GroupCommitWriter:
         except BaseException:
             _rollback_quietly(self.connection)
             raise
+
+
+def is_busy(error: sqlite3.Error) -> bool:
+    """True when SQLite refused because another connection holds a lock (and we did not wait)."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _single(operation: WriteOperation, connection: sqlite3.Connection) -> Callable[[], list[Any]]:
