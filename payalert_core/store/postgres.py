@@ -37,6 +37,7 @@ from .base import StorageUnavailable, Store, WriteHealth, write_until_recorded
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest, delivery_from_row
 from .postgres_batching import IngestBatcher
 from .postgres_coordination import AdvisoryLocks
+from .postgres_lanes import LaneLeases
 from .postgres_schema import OUTBOX_CHANNEL, SCHEMA_VERSION, migrate
 from .settings import display_url
 
@@ -81,8 +82,7 @@ class PostgresStore(Store):
         self.health = WriteHealth(self.where, "check that PostgreSQL runs and this node can reach it")
         self.coordination = AdvisoryLocks(self._dedicated, self.node, takeover_check)
         self._pool: AsyncConnectionPool | None = None
-        self._lanes: dict[Lane, float] = {}  # held lanes: monotonic time the lease surely lasts until
-        self._known_lanes: set[Lane] = set()
+        self.leases = LaneLeases(self._write, self.node, lease)
         self._tasks: list[asyncio.Task] = []
         self._counts: tuple[float, dict[str, dict[str, int]]] = (0.0, {})
         self._on_outbox_change: Callable[[], None] | None = None
@@ -165,7 +165,7 @@ class PostgresStore(Store):
             return
         await self.coordination.start()
         self._tasks = [
-            asyncio.create_task(self._keep_lanes(), name="payalert-lanes"),
+            asyncio.create_task(self.leases.keep(), name="payalert-lanes"),
             asyncio.create_task(self._listen(), name="payalert-listen"),
         ]
 
@@ -198,8 +198,7 @@ class PostgresStore(Store):
         if not self.read_only:
             await self.coordination.stop()
             with contextlib.suppress(Exception):
-                await self._write(sql.RELEASE_LANES, (self.node,))
-        self._lanes.clear()
+                await self.leases.release()
         await self._pool.close()
         self._pool = None
 
@@ -213,7 +212,7 @@ class PostgresStore(Store):
             "backend": self.backend,
             "node": self.node,
             "runs": self.coordination.held(),
-            "lanes": sorted(f"{lane.notifier}/{lane.target}" for lane in self._lanes if self.holds(lane)),
+            "lanes": self.leases.held(),
         }
 
     def on_outbox_change(self, callback: Callable[[], None]) -> None:
@@ -266,39 +265,13 @@ class PostgresStore(Store):
 
     async def claim(self, lane: Lane, limit: int = 50) -> list[Delivery] | None:
         """Take or keep the lane's lease, then read its next deliveries; None if another node holds it."""
-        asked = time.monotonic()
-        if lane not in self._known_lanes:
-            await self._write(sql.ADD_LANE, (lane.notifier, lane.target))
-            self._known_lanes.add(lane)
-        arguments = {"notifier": lane.notifier, "target": lane.target, "node": self.node, "lease": self.lease}
-        if not await self._write(sql.CLAIM_LANE, arguments):
-            if self._lanes.pop(lane, None) is not None:
-                log.warning("lane %s/%s is held by another node now", lane.notifier, lane.target)
+        if not await self.leases.take(lane):
             return None
-        if lane not in self._lanes:
-            log.info("this node (%s) sends lane %s/%s now", self.node, lane.notifier, lane.target)
-        self._lanes[lane] = asked + self.lease
         return await self.pending(lane, limit)
 
     def holds(self, lane: Lane) -> bool:
-        """True while the lease surely runs for at least half its length more."""
-        until = self._lanes.get(lane)
-        return until is not None and until - time.monotonic() > self.lease / 2
-
-    async def _keep_lanes(self) -> None:
-        """Renew every lease this node holds each third of ``lease``; a failed renewal lets them lapse."""
-        while True:
-            await asyncio.sleep(self.lease / 3)
-            asked = time.monotonic()
-            try:
-                renewed = {Lane(n, t) for n, t in await self._write(sql.RENEW_LANES, (self.lease, self.node))}
-            except StorageUnavailable:
-                continue
-            for lane in list(self._lanes):
-                if lane in renewed:
-                    self._lanes[lane] = asked + self.lease
-                else:
-                    del self._lanes[lane]
+        """True while this node's lease on ``lane`` surely runs for half its length more."""
+        return self.leases.holds(lane)
 
     async def _listen(self) -> None:
         """Wake the delivery workers when any node queued deliveries; reconnect when cut off."""

@@ -204,5 +204,8 @@ def test_the_telegram_command_poller_runs_on_one_node_and_moves_when_it_dies(
     leader.kill()
     runner([other], "notifier:tg:commands", timeout=20)
     telegram_api.queue_message("/help", chat_id=111)
-    telegram_api.wait_for_messages(2, 111, timeout=30)
+    try:
+        telegram_api.wait_for_messages(2, 111, timeout=60)
+    except TimeoutError as error:
+        raise AssertionError(f"the new leader did not answer:\n{other.output()[-3000:]}") from error
     assert "answering commands by long polling" in other.output()
