@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from payalert_banktext import domain_matches
+
 #: HDFC Bank's alert domains (the 2026 templates come from ``alerts@hdfcbank.bank.in``).
 HDFC_DOMAINS: tuple[str, ...] = ("hdfcbank.bank.in", "hdfcbank.net", "hdfcbank.com")
 
@@ -53,12 +55,6 @@ def org_domain(domain: str) -> str:
     if len(labels) >= 3 and ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
-
-
-def domain_matches(domain: str, patterns: Iterable[str]) -> bool:
-    """True when ``domain`` is one of ``patterns`` or a subdomain of one."""
-    domain = domain.lower().strip(".")
-    return any(domain == p or domain.endswith("." + p) for p in (p.lower().strip(".") for p in patterns) if p)
 
 
 def is_bank_domain(domain: str, extra: Iterable[str] = ()) -> bool:

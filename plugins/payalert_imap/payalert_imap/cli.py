@@ -7,13 +7,14 @@ import sys
 from typing import Any
 
 import click
+from payalert_banktext import AlertText, ParserChain
 
 from payalert_core import CliContext, UserError, config_option
 
 from .config import ImapSourceConfig
 from .connection import ImapError, MailboxConnection
 from .message import read_message
-from .parsing import AlertText, ParserChain, make_chain
+from .reading import mail_chain
 from .verdict import ReadSettings, Verdict, classify_mail, classify_text
 
 
@@ -90,13 +91,15 @@ def explain(
 def _reading_setup(
     source_name: str | None, authserv_ids: tuple[str, ...]
 ) -> tuple[ParserChain, ReadSettings]:
+    state = click.get_current_context().find_object(CliContext)
+    manager = state.plugins.manager if state is not None else None
     if source_name is not None:
         _, config = configured_source(source_name)
         settings = config.read_settings()
-        chain = make_chain(config.rules)
+        chain = mail_chain(config.rules, manager)
     else:
         settings = ReadSettings()
-        chain = make_chain()
+        chain = mail_chain((), manager)
     if authserv_ids:
         settings = ReadSettings(
             **{**_settings_fields(settings), "authserv_ids": tuple(a.lower() for a in authserv_ids)}

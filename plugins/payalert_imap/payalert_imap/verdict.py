@@ -8,12 +8,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from payalert_banktext import (
+    AlertParser,
+    AlertText,
+    NotATransaction,
+    ParsedAlert,
+    ParserChain,
+    Refused,
+    sender_matches,
+)
+
 from payalert_core import Direction, Payment, format_amount
 
 from .banks import is_bank_domain
 from .message import MailFacts
-from .parsing import AlertParser, AlertText, NotATransaction, ParsedAlert, ParserChain, Refused
-from .parsing.rules import sender_matches
 from .trust import TrustResult, check_trust
 
 Outcome = Literal["payment", "suspicious", "unparsed", "ignored", "not_bank", "filtered"]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from imap_testkit import account_digits, bank_records, eml_path
+from payalert_banktext import AlertText, make_chain
 from payalert_imap.message import read_message
-from payalert_imap.parsing import AlertText, make_chain
 from payalert_imap.verdict import ReadSettings, Verdict, classify_mail, classify_text
 
-CHAIN = make_chain(plugins=False)
+CHAIN = make_chain()
 GMAIL = ReadSettings(authserv_ids=("mx.google.com",))
 UNCHECKED = ReadSettings(require_authentication=False)
 DIRECTIONS = {"debit": "debit", "credit": "credit"}

@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from imap_testkit import bank_records, eml_path
+from payalert_banktext import AlertText, ParsedAlert, builtin_parsers, make_chain
 from payalert_imap.message import read_message
-from payalert_imap.parsing import AlertText, ParsedAlert, builtin_parsers, make_chain
 from payalert_imap.verdict import (
     SUSPICIOUS_KIND,
     UNPARSED_KIND,
@@ -28,7 +28,7 @@ from payalert_core import Direction, Payment
 from payalert_core.testing.fuzzing import fuzz_settings
 
 FUZZ = fuzz_settings(250)
-CHAIN = make_chain(plugins=False)
+CHAIN = make_chain()
 GMAIL = ReadSettings(authserv_ids=("mx.google.com",))
 SENT = datetime(2026, 6, 2, 10, 15, tzinfo=UTC)
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from imap_testkit import alert_mail, upi_credit_mail
+from payalert_banktext import make_chain
 from payalert_imap.message import read_message
-from payalert_imap.parsing import make_chain
 from payalert_imap.verdict import ReadSettings, classify_mail
 
 from payalert_core import Direction
 
-CHAIN = make_chain(plugins=False)
+CHAIN = make_chain()
 SETTINGS = ReadSettings(authserv_ids=("mx.google.com",))
 
 

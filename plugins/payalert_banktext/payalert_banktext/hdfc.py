@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ..banks import HDFC_DOMAINS, domain_matches, is_bank_domain
-from .base import AlertText
+from .model import AlertText
+from .senders import domain_matches
 from .templates import Template, TemplateParser
 
+#: HDFC Bank's alert domains (the 2026 templates come from ``alerts@hdfcbank.bank.in``).
+HDFC_DOMAINS: tuple[str, ...] = ("hdfcbank.bank.in", "hdfcbank.net", "hdfcbank.com")
 _SMS_SENDER = re.compile(r"(?:^|[-\s])HDFC(?:BK|BN|B)?(?:[-\s]|$)", re.I)
 
 REF = r"(?:UPI )?(?:transaction )?reference (?:no|number)\.?:?(?: is)? ?(?P<reference>\d{6,})"
@@ -266,7 +268,7 @@ def _applies(message: AlertText) -> bool:
     if message.sender_domain:
         if domain_matches(message.sender_domain, HDFC_DOMAINS):
             return True
-        if is_bank_domain(message.sender_domain):
+        if f".{message.sender_domain}".rsplit(".", 2)[-2].endswith("bank"):
             return False  # another bank's mail that merely mentions HDFC (e.g. a NEFT narration)
     elif message.sender and _SMS_SENDER.search(message.sender):
         return True

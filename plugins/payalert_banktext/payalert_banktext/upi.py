@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .base import AlertText
+from .model import AlertText
 from .templates import Template, TemplateParser
 
 REF = (

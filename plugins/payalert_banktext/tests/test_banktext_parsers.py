@@ -6,17 +6,16 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from payalert_imap.parsing import AlertText, NotATransaction, ParsedAlert, Refused, make_chain
-from payalert_imap.parsing.hdfc import hdfc_parser
-from payalert_imap.parsing.upi import upi_parser
-from payalert_imap.parsing.values import IST
+from payalert_banktext import IST, AlertText, NotATransaction, ParsedAlert, Refused, make_chain
+from payalert_banktext.hdfc import hdfc_parser
+from payalert_banktext.upi import upi_parser
 
 SENT = datetime(2026, 6, 3, 9, 30, tzinfo=IST)
 HDFC = "alerts@hdfcbank.bank.in"
 
 
 def parse(text: str, sender: str = HDFC) -> ParsedAlert | NotATransaction | Refused | None:
-    return make_chain(plugins=False).run(AlertText(text=text, sender=sender, sent_at=SENT))[1]
+    return make_chain().run(AlertText(text=text, sender=sender, sent_at=SENT))[1]
 
 
 def test_upi_debit_with_all_fields() -> None:

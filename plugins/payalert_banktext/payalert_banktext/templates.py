@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .base import AlertText, Direction, NotATransaction, ParsedAlert, ParseResult, Refused
+from .model import AlertText, Direction, NotATransaction, ParsedAlert, ParseResult, Refused
 from .values import (
     AMT,
     BAL,

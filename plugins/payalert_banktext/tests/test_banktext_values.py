@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
-from payalert_imap.parsing.values import (
+from payalert_banktext.values import (
     IST,
     account_digits,
     clean_name,

@@ -1,0 +1,105 @@
+"""What a parser sees (an alert text from mail or SMS), what it answers, and the protocol it follows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal, Protocol, runtime_checkable
+
+Direction = Literal["debit", "credit"]
+#: Where an alert text came from: the body of an e-mail, or an SMS (or a phone notification).
+Medium = Literal["email", "sms"]
+
+
+@dataclass(frozen=True)
+class AlertText:
+    """One alert as parsers see it: the body as plain text plus the envelope facts.
+
+    ``sender`` is an e-mail address for ``medium="email"``, or the SMS sender id (a DLT header such
+    as ``VM-HDFCBK`` or ``AX-ICICIT-S``) for ``medium="sms"``; ``sent_at`` is when the mail or SMS
+    was sent, used to complete dates without a year or time. ``subject`` is empty for an SMS.
+    """
+
+    text: str
+    subject: str = ""
+    sender: str = ""
+    sent_at: datetime | None = None
+    medium: Medium = "email"
+
+    @property
+    def flat(self) -> str:
+        """The body on one line, every run of whitespace (newlines too) made one space."""
+        return " ".join(self.text.split())
+
+    @property
+    def sender_domain(self) -> str:
+        """The domain of ``sender`` in lower case, or ``""`` when it is not an address."""
+        _, at, domain = self.sender.rpartition("@")
+        return domain.strip().strip(">").lower() if at else ""
+
+
+@dataclass(frozen=True)
+class ParsedAlert:
+    """A payment read from an alert. ``direction`` is seen from the account holder's side."""
+
+    parser: str
+    amount: Decimal
+    currency: str
+    direction: Direction
+    occurred_at: datetime
+    channel: str = "account"
+    account_last4: str | None = None
+    counterparty: str | None = None
+    vpa: str | None = None
+    reference: str | None = None
+    balance: Decimal | None = None
+    details: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal) or self.amount <= 0:
+            raise ValueError("a parsed amount must be a positive Decimal")
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware")
+        if self.direction not in ("debit", "credit"):
+            raise ValueError(f"direction must be debit or credit, not {self.direction!r}")
+        if not re.fullmatch(r"[A-Z]{3}", self.currency):
+            raise ValueError(f"currency must be an ISO-4217 code, not {self.currency!r}")
+
+
+@dataclass(frozen=True)
+class NotATransaction:
+    """The parser knows this message and it moves no money (an OTP, a statement, a declined card)."""
+
+    parser: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The message looks like a transaction but the parser does not understand all of it."""
+
+    parser: str
+    reason: str
+
+
+#: What a parser answers about a message it recognises; ``None`` means "not mine".
+ParseResult = ParsedAlert | NotATransaction | Refused
+
+
+@runtime_checkable
+class AlertParser(Protocol):
+    """A parser: built in, a user's regex rule, or registered by a plugin.
+
+    ``domains`` lists the sender domains whose authenticated mail may carry this parser's alerts
+    (an empty tuple: any bank domain). ``parse`` returns ``None`` for a message that is not its
+    kind, and must return :class:`Refused` rather than guess when it only half understands one.
+    """
+
+    name: str
+    domains: tuple[str, ...]
+
+    def parse(self, message: AlertText) -> ParseResult | None:
+        """Read ``message``; never raise for odd input."""
+        ...
