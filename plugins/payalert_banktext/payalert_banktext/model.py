@@ -56,6 +56,8 @@ class ParsedAlert:
     reference: str | None = None
     balance: Decimal | None = None
     details: dict[str, str] = field(default_factory=dict)
+    #: The issuer the alert was matched to (``"HDFC Bank"``), when a parser knows it.
+    issuer: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or self.amount <= 0:
@@ -70,10 +72,15 @@ class ParsedAlert:
 
 @dataclass(frozen=True)
 class NotATransaction:
-    """The parser knows this message and it moves no money (an OTP, a statement, a declined card)."""
+    """The parser knows this message and it moves no money (an OTP, a statement, a declined card).
+
+    ``kind`` names what it is (``otp``, ``statement``, ``declined`` …, see :mod:`payalert_banktext.kinds`).
+    """
 
     parser: str
     reason: str
+    kind: str | None = None
+    issuer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class Refused:
 
     parser: str
     reason: str
+    kind: str | None = None
+    issuer: str | None = None
 
 
 #: What a parser answers about a message it recognises; ``None`` means "not mine".

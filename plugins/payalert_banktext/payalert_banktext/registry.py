@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import pluggy
 
-from .hdfc import hdfc_parser
 from .model import AlertParser, AlertText, ParseResult, Refused
+from .reader import GrammarParser
 from .rules import RuleConfig, rule_parser
-from .upi import upi_parser
 
 log = logging.getLogger("payalert.banktext")
 
@@ -40,8 +39,8 @@ def plugin_parsers(
 
 
 def builtin_parsers() -> list[AlertParser]:
-    """The parsers that ship with payalert-banktext, most specific first."""
-    return [hdfc_parser(), upi_parser()]
+    """The parsers that ship with payalert-banktext: the grammar of Indian alert texts."""
+    return [GrammarParser()]
 
 
 @dataclass

@@ -79,13 +79,13 @@ def test_plugins_register_parsers_through_the_hook() -> None:
     found = plugin_parsers(manager)
     assert [p.name for p in found] == ["cooperative-bank"]
     chain = make_chain(manager=manager)
-    assert chain.names == ["cooperative-bank", "hdfc", "upi"]
+    assert chain.names == ["cooperative-bank", "banktext"]
     parser, result = chain.run(AlertText("COOP credit", sent_at=datetime(2026, 1, 1, tzinfo=IST)))
     assert parser is not None and parser.name == "cooperative-bank" and isinstance(result, ParsedAlert)
 
 
 def test_without_a_plugin_manager_only_rules_and_built_ins_answer() -> None:
-    assert make_chain().names == ["hdfc", "upi"]
+    assert make_chain().names == ["banktext"]
     assert plugin_parsers(None) == []
 
 

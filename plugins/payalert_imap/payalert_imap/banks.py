@@ -4,32 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from payalert_banktext import domain_matches
+from payalert_banktext import domain_matches, mail_domains
 
-#: HDFC Bank's alert domains (the 2026 templates come from ``alerts@hdfcbank.bank.in``).
-HDFC_DOMAINS: tuple[str, ...] = ("hdfcbank.bank.in", "hdfcbank.net", "hdfcbank.com")
-
-#: Other Indian banks' mail domains, so their authenticated mail counts as a bank's. Every domain
-#: under ``bank.in`` (a zone only banks regulated by the RBI can register) counts too.
-KNOWN_BANK_DOMAINS: tuple[str, ...] = (
-    *HDFC_DOMAINS,
-    "icicibank.com",
-    "sbi.co.in",
-    "sbicard.com",
-    "axisbank.com",
-    "kotak.com",
-    "yesbank.in",
-    "indusind.com",
-    "idfcfirstbank.com",
-    "bankofbaroda.com",
-    "pnb.co.in",
-    "canarabank.com",
-    "unionbankofindia.co.in",
-    "federalbank.co.in",
-    "rblbank.com",
-    "aubank.in",
-    "cityunionbank.org",
-)
+#: Mail domains of the banks, card issuers and wallets payalert-banktext has profiles of, so their
+#: authenticated mail counts as an issuer's. Every domain under ``bank.in`` (a zone only banks
+#: regulated by the RBI can register) counts too.
+KNOWN_BANK_DOMAINS: tuple[str, ...] = mail_domains()
 
 #: Suffixes under which the organisational domain has three labels (``hdfcbank.bank.in``).
 _TWO_LABEL_SUFFIXES = frozenset(

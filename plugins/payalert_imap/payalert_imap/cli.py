@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import click
-from payalert_banktext import AlertText, ParserChain
+from payalert_banktext import AlertText, Medium, ParserChain
 
 from payalert_core import CliContext, UserError, config_option
 
@@ -81,7 +81,12 @@ def explain(
         return
     data = file.read()
     if as_text:
-        message = AlertText(text=data.decode("utf-8", errors="replace"), subject=subject, sender=sender)
+        message = AlertText(
+            text=data.decode("utf-8", errors="replace"),
+            subject=subject,
+            sender=sender,
+            medium=_medium(sender),
+        )
         verdict = classify_text(message, chain)
     else:
         verdict = classify_mail(read_message(data), chain, settings)
@@ -126,11 +131,17 @@ def _explain_line(line: str, number: int, chain: ParserChain) -> dict[str, Any]:
             raise ValueError('each line must be an object with a "text" string')
     except ValueError as error:
         return {"line": number, "amount": None, "reason": f"line {number}: {error}"}
+    sender = str(item.get("from") or "")
     message = AlertText(
-        text=item["text"], subject=str(item.get("subject") or ""), sender=str(item.get("from") or "")
+        text=item["text"], subject=str(item.get("subject") or ""), sender=sender, medium=_medium(sender)
     )
     verdict: Verdict = classify_text(message, chain)
     return verdict.to_json()
+
+
+def _medium(sender: str) -> Medium:
+    """A sender with an ``@`` sent a mail; any other (``VM-HDFCBK``) an SMS."""
+    return "sms" if sender and "@" not in sender else "email"
 
 
 def _stored_cursors(source_name: str, folders: list[str]) -> dict[str, Any]:

@@ -91,6 +91,9 @@ class Verdict:
     message_id: str | None = None
     sent_at: datetime | None = None
     digest: str | None = None
+    #: What kind of message the parser saw (``transaction``, ``otp``, ``pending`` …), and whose.
+    kind: str | None = None
+    issuer: str | None = None
 
     @property
     def is_payment(self) -> bool:
@@ -112,6 +115,8 @@ class Verdict:
             "occurred_at": None,
             "balance": None,
             "channel": None,
+            "kind": self.kind,
+            "issuer": self.issuer,
             "parser": self.parser,
             "trust": self.trust.to_json(),
             "reason": self.reason,
@@ -169,6 +174,7 @@ def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) 
             "filtered", TrustResult("not_checked", "filtered before the trust check"), reason=skipped, **base
         )
     parser, result = chain.run(facts.alert_text())
+    base.update(kind_and_issuer(result))
     bank_sender = settings.is_bank_sender(facts)
     if not settings.require_authentication:
         trust = TrustResult("not_checked", "require_authentication is off")
@@ -178,6 +184,14 @@ def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) 
         trust = check_trust(facts, settings.authserv_ids, _trusted_domains(parser), _extra(settings))
     name = parser.name if parser else None
     return _decide(result, name, trust, bank_sender, facts.text, settings, base)
+
+
+def kind_and_issuer(result: ParsedAlert | NotATransaction | Refused | None) -> dict[str, str | None]:
+    """The message kind and issuer a parser's answer names (a payment is a ``transaction``)."""
+    if result is None:
+        return {"kind": None, "issuer": None}
+    kind = "transaction" if isinstance(result, ParsedAlert) else getattr(result, "kind", None)
+    return {"kind": kind, "issuer": getattr(result, "issuer", None)}
 
 
 def _trusted_domains(parser: AlertParser | None) -> tuple[str, ...]:
@@ -229,6 +243,7 @@ def classify_text(message: AlertText, chain: ParserChain) -> Verdict:
     parser, result = chain.run(message)
     trust = TrustResult("not_checked", "a bare text has no headers to check")
     base: dict[str, Any] = {"subject": message.subject, "sender": message.sender, "sent_at": message.sent_at}
+    base.update(kind_and_issuer(result))
     name = parser.name if parser else None
     if isinstance(result, ParsedAlert):
         return Verdict("payment", trust, name, result, **base)
@@ -275,6 +290,8 @@ def _payment(verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any]) -
         details["Reference"] = alert.reference
     if alert.balance is not None:
         details["Balance"] = format_amount(alert.balance, alert.currency if alert.currency else "INR")
+    if alert.issuer:
+        details["Issuer"] = alert.issuer
     details["Parser"] = alert.parser
     summary_parts = [f"••{alert.account_last4}" if alert.account_last4 else "", alert.reference or ""]
     return Payment(
@@ -322,6 +339,8 @@ def _notice(verdict: Verdict, context: Mapping[str, Any]) -> Payment:
 def _raw(verdict: Verdict, context: Mapping[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "outcome": verdict.outcome,
+        "kind": verdict.kind,
+        "issuer": verdict.issuer,
         "parser": verdict.parser,
         "trust": verdict.trust.to_json(),
         "message_id": verdict.message_id,
