@@ -89,7 +89,7 @@ DECISIVE: tuple[Cues, ...] = (
         r"\bcollect request\b",
         r"\bhas requested (?:money|payment|a payment)\b",
         r"\b(?:payment|money) request (?:of|for|from)\b",
-        r"\brequested (?:you to pay|payment of)\b",
+        r"\brequested (?:you to pay|payment of)\b|\bhas requested (?:Rs|INR|₹)",
     ),
     _cues(
         "declined",
@@ -104,8 +104,10 @@ DECISIVE: tuple[Cues, ...] = (
             "not completed",
         ),
         r"\bdeclined\b",
-        r"\b(?:has|have|had|was|is)\s+failed\b|\b(?:txn|transaction|payment)s?\b(?:[^.;]|\.(?=\S)){0,60}\bfailed\b",
+        r"\b(?:has|have|had|was|is)\s+failed\b|\b(?:txn|transaction|payment)s?\b(?:[^.;]|\.(?=\S)|(?<=\bRs)\.){0,60}\bfailed\b",
         r"\bunsuccessful\b|\bnot successful\b|\bwas not (?:processed|completed)\b",
+        r"\bfailed to (?:credit|debit|process|complete)\b",
+        r"\bfailed to (?:credit|debit|process|complete)\b",
         r"\bcould not (?:be )?(?:processed|completed|get scheduled|scheduled)\b",
         r"\bunable to (?:confirm|process|complete)\b",
         r"\binsufficient (?:funds|balance)\b",
@@ -118,7 +120,7 @@ DECISIVE: tuple[Cues, ...] = (
         r"\bto be (?:credited|debited|deducted|charged)\b",
         r"\bis under process\b|\bpending\b|\bpre-?debit\b|\bscheduled (?:for|on)\b",
         r"\b(?:txn|transaction|transfer|payment|refund|NEFT|RTGS|IMPS)\s+(?:has been\s+|is\s+|was\s+)?initiated\b"
-        r"(?!(?:[^.;]|\.(?=\S)){0,60}\bsuccessful)",
+        r"(?!(?:[^.;]|\.(?=\S)|(?<=\bRs)\.){0,60}\bsuccessful)",
         r"\bfor processing\b",
     ),
     _cues(
@@ -137,7 +139,7 @@ CIRCUMSTANTIAL: tuple[Cues, ...] = (
     _cues(
         "mandate",
         ("mandate", "autopay", "auto pay", "standing instruction", "si ", "umrn"),
-        r"\b(?:e-?mandate|mandate|auto ?pay|standing instruction|si)\b(?:[^.;]|\.(?=\S)){0,80}?\b(?:created|registered|set ?up"
+        r"\b(?:e-?mandate|mandate|auto ?pay|standing instruction|si)\b(?:[^.;]|\.(?=\S)|(?<=\bRs)\.){0,80}?\b(?:created|registered|set ?up"
         r"|activated|active|revoked|cancel(?:l)?ed|modified|paused|registration)\b",
         r"\be-?mandate\s*!",
         r"\bUMRN\b",
@@ -157,10 +159,10 @@ CIRCUMSTANTIAL: tuple[Cues, ...] = (
     _cues(
         "balance",
         ("bal", "limit", "credit"),
-        r"\bbal(?:ance)?\b(?:[^.;]|\.(?=\S)){0,40}\b(?:is|as on|as of)\b",
-        r"\bhas (?:avl|available) bal\b|\bbalance\b(?:[^.;]|\.(?=\S)){0,40}\bdropped below\b",
+        r"\bbal(?:ance)?\b(?:[^.;]|\.(?=\S)|(?<=\bRs)\.){0,40}\b(?:is|as on|as of)\b",
+        r"\bhas (?:avl|available) bal\b|\bbalance\b(?:[^.;]|\.(?=\S)|(?<=\bRs)\.){0,40}\bdropped below\b",
         r"\bcredit limit\b|\bavailable credit\b",
-        r"\blimit\b(?:[^.;]|\.(?=\S)){0,30}\b(?:increased|decreased|enhanced|revised|reduced)\b",
+        r"\blimit\b(?:[^.;]|\.(?=\S)|(?<=\bRs)\.){0,30}\b(?:increased|decreased|enhanced|revised|reduced)\b",
     ),
     _cues(
         "promotion",

@@ -56,7 +56,7 @@ _LABEL_BEFORE = re.compile(
     re.I,
 )
 #: Words after an amount that make it an offer's value, not money that moved.
-_LABEL_AFTER = re.compile(r"^\s*(?:\*\s*)?(?:off\b|worth\b|cashback\b|bonus\b|points?\b|reward)", re.I)
+_LABEL_AFTER = re.compile(r"\s*(?:\*\s*)?(?:off\b|worth\b|cashback\b|bonus\b|points?\b|reward)", re.I)
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,10 @@ def role_at(text: str, start: int, end: int) -> str:
         label = before.group(0).lower()
         if "bal" in label:
             return "balance"
-        if "lim" in label or "lmt" in label or "amt" in label:
-            return "limit"
         if "due" in label or "outstanding" in label:
             return "due"
+        if "lim" in label or "lmt" in label or "amt" in label:
+            return "limit"
         return "offer"
     if _LABEL_AFTER.match(text, end):
         return "offer"

@@ -33,10 +33,11 @@ from .accounts import INSTRUMENT_WORD
 from .amounts import AMT, BARE_NUMBER, Amount, read_amount, role_at
 
 _AUX = r"(?:(?:is|are|was|were|has|have|had|got)\s+)?(?:been\s+)?(?:successfully\s+)?"
-_CLAUSE = r"(?:[^.;!?~]|\.(?=\S))"
+#: One character of a clause: a full stop ends it, unless it abbreviates (``Rs. 500``) or joins (``amazon.in``).
+_CLAUSE = r"(?:[^.;!?~]|\.(?=\S)|(?<=\bRs)\.)"
 #: Who the money went to or came from, when it is the holder: ``your …``, an account or card word, a mask.
 _HOLDER = re.compile(
-    rf"^(?:(?:your|ur|yr|self)\b|(?:[\w&.@/-]+\s+){{0,4}}?{INSTRUMENT_WORD}(?![\w])|(?:XX|\*\*|\.\.\.)[Xx*]*[0-9])",
+    rf"^(?:self\b|(?:[\w&.@/-]+\s+){{0,4}}?{INSTRUMENT_WORD}(?![\w])|(?:XX|\*\*|\.\.\.)[Xx*]*[0-9])",
     re.I,
 )
 _THIRD_PARTY = re.compile(
@@ -83,7 +84,7 @@ class Binding:
     names_holder: bool
 
 
-_CLAUSE_END = re.compile(r"[;!?~]|\.(?!\S)")
+_CLAUSE_END = re.compile(r"[;!?~]|(?<!\bRs)\.(?!\S)")
 
 
 def clause_after(text: str, start: int, limit: int = 80) -> str:

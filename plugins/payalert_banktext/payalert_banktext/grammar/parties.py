@@ -20,7 +20,8 @@ import re
 from ..model import Direction
 from ..values import clean_name
 
-VPA = r"[\w.\-]+@[A-Za-z][\w.\-]*"
+#: A UPI id: ``name@handle`` (a handle is lower case, so ``x@okbank.Ref`` ends before ``.Ref``).
+VPA = r"[\w.\-]+@(?-i:[A-Za-z][A-Za-z0-9\-]*(?:\.[a-z][a-z0-9\-]*)*)"
 _VPA = re.compile(rf"\b{VPA}")
 _STOP = (
     r"(?=\s+(?:(?:on|dated?|via|thru|through|using|for|ref|refno|upi|rrn|utr|avl|aval|avbl|available|bal|not you"
@@ -51,7 +52,7 @@ _FORMS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("neft-", r"\bNEFT-[A-Z0-9]+-(?P<name>[A-Za-z][^.-]{1,40}?)\s*(?:[.-]|$)"),
     ),
     "debit": _forms(
-        ("", rf"\b(?:at|@)\s*(?:UPI_)?{_NAME}"),
+        ("", rf"(?:\bat|(?<![\w.])@)\s*(?:UPI_|\.{{2,}})?{_NAME}"),
         ("to", rf"\bto:?\s+(?!(?:your|ur|a/c|ac|acct|account|beneficiary)\b)(?:VPA\s+)?{_NAME}"),
         ("towards", rf"\btowards\s+(?!(?:your|ur)\b)(?:linked\s+)?{_NAME}"),
         ("info", rf"\bInfo:?\s*{_NAME}"),
