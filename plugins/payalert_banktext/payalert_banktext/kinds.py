@@ -96,7 +96,8 @@ DECISIVE: tuple[Cues, ...] = (
         (
             "declin",
             "fail",
-            "success",
+            "unsuccess",
+            "not success",
             "could not",
             "unable",
             "insufficient",
@@ -114,7 +115,20 @@ DECISIVE: tuple[Cues, ...] = (
     ),
     _cues(
         "pending",
-        ("will", "shall", "would", "can be", "to be", "process", "pending", "debit", "schedul", "initiated"),
+        (
+            "will be",
+            "shall be",
+            "would be",
+            "can be",
+            "to be",
+            "under process",
+            "pending",
+            "pre-debit",
+            "predebit",
+            "scheduled",
+            "initiated",
+            "for processing",
+        ),
         r"\b(?:will|shall|would|can) be (?:auto[- ]?)?(?:debited|credited|deducted|charged|processed|paid|transferred"
         r"|refunded|reversed|deposited)\b",
         r"\bto be (?:credited|debited|deducted|charged)\b",

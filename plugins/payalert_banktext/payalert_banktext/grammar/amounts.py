@@ -42,18 +42,39 @@ BAL = rf"(?P<balance_currency>{CURRENCY})\s?(?P<balance>{NUMBER}){NUMBER_END}"
 BARE_NUMBER = r"(?<![0-9.,])(?P<amount>(?:[0-9]{1,3}(?:,[0-9]{2,3})+|[0-9]+)(?:\.[0-9]{1,3})?)(?![0-9]|,[0-9]|\.[0-9]|[-/:][0-9])"
 
 _SUFFIX_CURRENCY = re.compile(r"(?<![\w.,*])([0-9][0-9,]*(?:\.[0-9]+)?)\s?(INR)\b(?!\.?\s?[0-9])", re.I)
-_AMOUNT = re.compile(rf"(?=[RrIi₹A-Z]){AMT}", re.I)  # the look-ahead lets the engine skip most positions
+#: The marked amounts ``find_amounts`` looks for: rupees (markers in both cases, no case-folding:
+#: it is the hot path) and, apart, three capitals that may be a foreign currency's code.
+_RUPEES = re.compile(
+    rf"(?P<currency>[Rr][Ss]\.?\s?INR\b\.?|INR\.?\s?[Rr][Ss]\b\.?|[Rr][Ss]\s?[.:]?|(?:INR|inr)\b(?:\.|\s?:)?|₹)"
+    rf"\s?(?P<amount>{NUMBER}){NUMBER_END}"
+)
+_FOREIGN = re.compile(rf"(?P<currency>\b(?!INR)[A-Z]{{3}})\s?(?P<amount>{NUMBER}){NUMBER_END}")
 
-#: Labels that make the amount after them something other than the transaction's.
-_LABEL_BEFORE = re.compile(
-    r"(?:\b(?:a/c |avl\.? ?|avbl\.? ?|avb\.? ?|aval\.? ?|avail\.? ?|available |clear |clr |current |final |new |ledger "
-    r"|total |updated |closing |net available )?bal(?:ance)?"
-    r"|\bavlbal|\bavl\.? ?(?:lmt|limit|amt)|\bavlbl\.? amt|\b(?:available|credit|total) (?:credit )?limit"
-    r"|\bavailable credit|\blimit|\blmt|\boutstanding|\b(?:total|min(?:imum)?|revised total) (?:amt |amount )?due|\bdue"
-    r"|\bworth(?: upto| up to)?|\bupto|\bup to|\babove|\bover|\b(?:max(?:imum)?|minimum|total) (?:amount )?of"
-    r"|\bmax(?:imum)? amount(?: upto)?|\bsum insured)"
-    r"\s*(?:is|was|of|as on [^:]{1,25})?\s*[:=-]?\s*$",
-    re.I,
+#: How a label before an amount ends, and what it makes the amount (the label must end right before
+#: it, give or take ``is``, ``of`` and a colon).
+_LABELS: tuple[tuple[str, str], ...] = (
+    ("avlbal", "balance"),
+    ("bal", "balance"),
+    ("balance", "balance"),
+    ("avl amt", "limit"),
+    ("avl. amt", "limit"),
+    ("avlbl amt", "limit"),
+    ("avbl amt", "limit"),
+    ("lmt", "limit"),
+    ("limit", "limit"),
+    ("available credit", "limit"),
+    ("due", "due"),
+    ("outstanding", "due"),
+    ("total", "due"),
+    ("minimum", "due"),
+    ("worth", "offer"),
+    ("upto", "offer"),
+    ("up to", "offer"),
+    ("above", "offer"),
+    ("over", "offer"),
+    ("max amount", "offer"),
+    ("maximum amount", "offer"),
+    ("sum insured", "offer"),
 )
 #: Words after an amount that make it an offer's value, not money that moved.
 _LABEL_AFTER = re.compile(r"\s*(?:\*\s*)?(?:off\b|worth\b|cashback\b|bonus\b|points?\b|reward)", re.I)
@@ -87,43 +108,16 @@ def read_amount(number: str, marker: str | None) -> tuple[Decimal, str] | None:
     return value, currency
 
 
-_LABEL_WORDS = (
-    "bal",
-    "lim",
-    "lmt",
-    "amt",
-    "due",
-    "outstanding",
-    "worth",
-    "upto",
-    "up to",
-    "above",
-    "over",
-    "max",
-    "minimum",
-    "total",
-    "insured",
-    "credit",
-)
-
-
 def role_at(text: str, start: int, end: int) -> str:
     """What the amount at ``text[start:end]`` is, from the label before it or the words after it."""
-    window = text[max(0, start - 40) : start].lower()
-    before = (
-        _LABEL_BEFORE.search(text, max(0, start - 40), start)
-        if any(w in window for w in _LABEL_WORDS)
-        else None
-    )
-    if before is not None:
-        label = before.group(0).lower()
-        if "bal" in label:
-            return "balance"
-        if "due" in label or "outstanding" in label:
-            return "due"
-        if "lim" in label or "lmt" in label or "amt" in label:
-            return "limit"
-        return "offer"
+    tail = " ".join(text[max(0, start - 40) : start].lower().split()).rstrip(" :=-")
+    for filler in (" is", " was", " of"):
+        if tail.endswith(filler):
+            tail = tail[: -len(filler)].rstrip(" :=-")
+            break
+    for label, role in _LABELS:
+        if tail.endswith(label) and (len(tail) == len(label) or not tail[-len(label) - 1].isalnum()):
+            return role
     if _LABEL_AFTER.match(text, end):
         return "offer"
     return "amount"
@@ -131,8 +125,11 @@ def role_at(text: str, start: int, end: int) -> str:
 
 def find_amounts(text: str) -> list[Amount]:
     """Every marked amount in ``text`` (already :func:`canonical`), in order, with its role."""
+    matches = list(_RUPEES.finditer(text))
+    if re.search(r"\b(?!INR)[A-Z]{3}\s?[0-9.]", text):
+        matches = sorted((*matches, *_FOREIGN.finditer(text)), key=lambda match: match.start())
     found = []
-    for match in _AMOUNT.finditer(text):
+    for match in matches:
         read = read_amount(match["amount"], match["currency"])
         if read is None:
             continue

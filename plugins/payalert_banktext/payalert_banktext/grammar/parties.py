@@ -52,7 +52,8 @@ _FORMS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("neft-", r"\bNEFT-[A-Z0-9]+-(?P<name>[A-Za-z][^.-]{1,40}?)\s*(?:[.-]|$)"),
     ),
     "debit": _forms(
-        ("", rf"(?:\bat|(?<![\w.])@)\s*(?:UPI_|\.{{2,}})?{_NAME}"),
+        ("at", rf"(?:\bat|(?<![\w.])@)\s*(?:UPI_|\.{{2,}})?{_NAME}"),
+        ("@", rf"(?<![\w.])@\s*(?:UPI_)?{_NAME}"),
         ("to", rf"\bto:?\s+(?!(?:your|ur|a/c|ac|acct|account|beneficiary)\b)(?:VPA\s+)?{_NAME}"),
         ("towards", rf"\btowards\s+(?!(?:your|ur)\b)(?:linked\s+)?{_NAME}"),
         ("info", rf"\bInfo:?\s*{_NAME}"),
