@@ -73,7 +73,7 @@ class _Resolved:
     forms: str  # the forms that bound the amount, "a|b"
 
 
-def _resolve(text: str, found: Iterable[Binding]) -> _Resolved | str | None:
+def _resolve(found: Iterable[Binding]) -> _Resolved | str | None:
     """The one amount and direction the bindings agree on, the reason they do not, or None for none."""
     chosen: dict[tuple[Decimal, str], list[Binding]] = {}
     for binding in found:
@@ -155,7 +155,7 @@ def _read(text: str, sender: str, sent_at: datetime | None, medium: Medium) -> R
     if decided is not None:
         return _not_a_payment(decided, issuer)
     amounts = find_amounts(flat)
-    resolved = _resolve(flat, bindings(flat, amounts))
+    resolved = _resolve(bindings(flat, amounts))
     if resolved is None:
         return _without_transaction(flat, issuer, amounts)
     if isinstance(resolved, str):

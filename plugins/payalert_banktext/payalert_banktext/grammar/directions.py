@@ -1,13 +1,8 @@
 """The direction part: the phrases that say an amount left the holder's account or reached it.
 
-Each :class:`Form` names one way alerts put a direction and an amount together. The verbs:
-
-- always a debit: ``debited``, ``deducted``, ``withdrawn``, ``spent``, ``charged``, ``Dr``, ``debit``;
-- always a credit: ``credited``, ``refunded``, ``reversed``, ``Cr``, ``credit``, ``loaded with``;
-- either, by what they point at: ``sent``, ``transferred``, ``paid`` (``from`` the holder or ``to``
-  someone is a debit, ``to your …`` or ``on your deposit`` a credit), ``received`` (``in your …`` is
-  a credit; someone else ``has received … from your A/c`` is a debit), ``deposited`` (a credit,
-  unless it went ``to`` someone else, which is not read at all).
+Each :class:`Form` names one way alerts put a direction and an amount together. Around each marked
+amount: ``AMOUNT verb object`` (``Rs.500 debited from A/c XX1234``) and ``verb AMOUNT`` (``debited for
+Rs 240``, ``Dr. INR 260``), with the verbs of :mod:`.verbs`.
 
 Nominal forms: ``credit of``, ``debit of``, ``refund of``, ``withdrawal of``, ``purchase of … at``,
 ``txn/transaction of … at / successful / reversed``, ``payment of … received towards your card``
@@ -31,20 +26,17 @@ from decimal import Decimal
 from ..model import Direction
 from .accounts import INSTRUMENT_WORD
 from .amounts import AMT, BARE_NUMBER, Amount, read_amount, role_at
-
-_AUX = r"(?:(?:is|are|was|were|has|have|had|got)\s+)?(?:been\s+)?(?:successfully\s+)?"
-#: One character of a clause: a full stop ends it, unless it abbreviates (``Rs. 500``) or joins (``amazon.in``).
-_CLAUSE = r"(?:[^.;!?~]|\.(?=\S)|(?<=\bRs)\.)"
-#: Who the money went to or came from, when it is the holder: ``your …``, an account or card word, a mask.
-_HOLDER = re.compile(
-    rf"^(?:self\b|(?:[\w&.@/-]+\s+){{0,4}}?{INSTRUMENT_WORD}(?![\w])|(?:XX|\*\*|\.\.\.)[Xx*]*[0-9])",
-    re.I,
+from .verbs import (
+    AUX,
+    CLAUSE,
+    outgoing_direction,
+    payment_direction,
+    transaction_direction,
+    verb_class,
+    verb_of,
+    verb_then_amount,
+    verb_then_object,
 )
-_THIRD_PARTY = re.compile(
-    r"^(?:the\s+)?beneficiary\b|^(?:the\s+)?(?:[\w&.]+\s+){0,3}(?:a/c|account)\b\s*(?:no\.?\s*)?[Xx*0-9]+\s+of\s+[A-Za-z]",
-    re.I,
-)
-_REVERSAL = re.compile(r"\b(?:revers(?:ed|al)|refund(?:ed)?)\b", re.I)
 
 #: Reads a match (and the text, and where the words after the amount start) into a direction.
 Resolver = Callable[[re.Match[str], str, int], Direction | None]
@@ -82,131 +74,6 @@ class Binding:
     end: int
     role: str
     names_holder: bool
-
-
-_CLAUSE_END = re.compile(r"[;!?~]|(?<!\bRs)\.(?!\S)")
-
-
-def clause_after(text: str, start: int, limit: int = 80) -> str:
-    """The rest of the clause from ``start``: up to a full stop, a semicolon or ``limit`` characters."""
-    end = _CLAUSE_END.search(text, start, start + limit)
-    return text[start : end.start() if end else start + limit]
-
-
-def _object(after: str) -> tuple[str, str]:
-    """The preposition right after a verb and what follows it (``("to", "your A/c …")``)."""
-    match = re.match(
-        r"\s*(to|in|into|on|towards|for|from|frm|at|via|thru|through|by|with|as)\b\s*(.*)", after, re.I
-    )
-    return (match.group(1).lower(), match.group(2)) if match else ("", after.strip())
-
-
-def _is_holder(thing: str) -> bool:
-    return bool(_HOLDER.match(thing)) and not _THIRD_PARTY.match(thing)
-
-
-_ALWAYS_DEBIT = {
-    "debited",
-    "debit",
-    "deducted",
-    "withdrawn",
-    "spent",
-    "charged",
-    "dr",
-    "auto-debited",
-    "auto debited",
-}
-
-
-def verb_class(verb: str) -> str:
-    """The class a verb belongs to: ``debit``, ``credit``, ``refund``, ``deposit``, ``received`` or ``transfer``."""
-    if verb in _ALWAYS_DEBIT:
-        return "debit"
-    if verb in {"credited", "credit", "cr"}:
-        return "credit"
-    if verb in {"refunded", "reversed"}:
-        return "refund"
-    if verb in {"deposited", "received"}:
-        return verb[:-2] if verb == "deposited" else verb
-    return "transfer"
-
-
-def _verb(match: re.Match[str]) -> str:
-    return match["verb"].lower().rstrip(".")
-
-
-def _transfer(verb: str, after: str) -> Direction:
-    """``sent``/``transferred``/``paid``: to the holder is a credit, anything else a debit."""
-    preposition, rest = _object(after)
-    if preposition in {"to", "into"} and _is_holder(rest):
-        return "credit"
-    if verb == "paid" and preposition in {"on", "in", "into"} and re.match(r"(?:your|ur)\b", rest, re.I):
-        return "credit"  # interest paid on your deposit
-    return "debit"
-
-
-def _received(match: re.Match[str], text: str, after: str) -> Direction | None:
-    """``received``: in the holder's account, or by the holder (``you've received``), is a credit."""
-    preposition, rest = _object(after)
-    if preposition in {"in", "into", "to", "on", "towards", "for"} and _is_holder(rest):
-        return "credit"
-    before = text[max(0, match.start("verb") - 30) : match.start("verb")]
-    if re.search(r"\b(?:you|we)(?:'ve| have)?\s+$|(?:^|[!:.-]\s*|\bmoney\s*|\bamount\s*)$", before, re.I):
-        return "credit"
-    return None
-
-
-def _verb_then_object(match: re.Match[str], text: str, after_at: int) -> Direction | None:
-    """``AMOUNT verb object``: the verb's direction, read against the object after it."""
-    verb = _verb(match)
-    after = clause_after(text, after_at)
-    preposition, rest = _object(after)
-    if verb in _ALWAYS_DEBIT:
-        return "debit"
-    if verb in {"refunded", "reversed"}:
-        return "credit"
-    if verb in {"credited", "credit", "cr", "deposited"}:
-        if preposition in {"to", "in", "into", "on", "towards"} and rest and not _is_holder(rest):
-            # someone else was credited: an outgoing transfer, read by its own form; "deposited in cash" is ours
-            return "credit" if verb == "deposited" and preposition == "in" else None
-        return "credit"
-    if verb == "received":
-        return _received(match, text, after)
-    return _transfer(verb, after)
-
-
-def _verb_then_amount(match: re.Match[str], text: str, after_at: int) -> Direction | None:
-    """``verb AMOUNT …``: the object (the holder) came before the verb, or comes after the amount."""
-    verb = _verb(match)
-    after = clause_after(text, after_at)
-    if verb in _ALWAYS_DEBIT:
-        return "debit"
-    if verb in {"refunded", "reversed", "credited", "credit", "cr", "deposited"}:
-        return "credit"
-    if verb == "received":
-        return _received(match, text, after)
-    return _transfer(verb, after)
-
-
-def _payment(match: re.Match[str], text: str, after_at: int) -> Direction | None:
-    """``payment of …``: received towards a card is the card bill paid (credit); successful is a debit."""
-    tail = match["tail"].lower()
-    if re.search(r"\b(?:received|credited)\b", tail):
-        return "credit"
-    if re.search(r"\b(?:successful(?:ly)?|success|confirmed|completed|processed)\b", tail):
-        return "debit"
-    return None
-
-
-def _transaction(match: re.Match[str], text: str, after_at: int) -> Direction | None:
-    """``txn of … at …``: a spend, unless the same sentence says it was reversed or refunded."""
-    sentence_end = re.search(r"[.!;](?:\s|$)", text[match.end() :])
-    sentence = text[match.start() : match.end() + (sentence_end.start() if sentence_end else 120)]
-    return "credit" if _REVERSAL.search(sentence) else "debit"
-
-
-def _outgoing(match: re.Match[str], text: str, after_at: int) -> Direction | None:
-    return None if _is_holder(match["object"]) else "debit"
 
 
 _VERBS_AFTER = (
@@ -256,21 +123,21 @@ FORMS: tuple[Form, ...] = (
     _form(
         "verb_bare_amount",
         rf"(?<![\w/])(?P<verb>debited|credited|deducted)\s+(?:by|with|for)\s+{BARE_NUMBER}",
-        _verb_then_amount,
+        verb_then_amount,
         ("debited", "credited", "deducted"),
     ),
     # "has credit for BY SALARY of Rs 1,161.00", "has a debit by transfer of Rs 147.50"
     _form(
         "has_a_credit",
-        rf"\bha(?:s|d) (?:a |an )?(?P<verb>credit|debit)\b(?: (?:for|by) {_CLAUSE}{{1,30}}?)?(?: transaction)? of {AMT}",
-        _verb_then_amount,
+        rf"\bha(?:s|d) (?:a |an )?(?P<verb>credit|debit)\b(?: (?:for|by) {CLAUSE}{{1,30}}?)?(?: transaction)? of {AMT}",
+        verb_then_amount,
         ("has a", "had a", "has an", "had an", "has credit", "has debit", "had credit", "had debit"),
     ),
     # "We have credited your ICICI Bank Account XX898 with INR 20,000.00"
     _form(
         "we_credited_your",
-        rf"\bwe(?:'ve| have)? (?P<verb>credited|debited) your {_CLAUSE}{{1,50}}? with {AMT}",
-        _verb_then_amount,
+        rf"\bwe(?:'ve| have)? (?P<verb>credited|debited) your {CLAUSE}{{1,50}}? with {AMT}",
+        verb_then_amount,
         ("we have", "we've"),
     ),
     # "You have received a credit of INR 5,000.00" ("John, you've received INR …" is verb_amount too)
@@ -284,7 +151,7 @@ FORMS: tuple[Form, ...] = (
     # "You paid ₹8063", "You paid DAD ₹1.00", "You have spent MYR 55.50"
     _form(
         "you_paid",
-        rf"\byou(?:'ve| have)? (?P<verb>paid|spent|sent|transferred)\b(?: (?P<party>{_CLAUSE}{{1,30}}?))? {AMT}",
+        rf"\byou(?:'ve| have)? (?P<verb>paid|spent|sent|transferred)\b(?: (?P<party>{CLAUSE}{{1,30}}?))? {AMT}",
         "debit",
         ("you",),
         names_holder=True,
@@ -302,9 +169,9 @@ FORMS: tuple[Form, ...] = (
     # "NEFT money transfer Txn No … for Rs INR 1,500.00 has been credited to Manga Penga"
     _form(
         "outgoing_transfer",
-        rf"\b(?:NEFT|RTGS|IMPS)\b{_CLAUSE}{{0,80}}? (?:for|of) {AMT}{_CLAUSE}{{0,70}}? (?:has been |is |was )?"
-        rf"credited to (?P<object>{_CLAUSE}{{1,60}})",
-        _outgoing,
+        rf"\b(?:NEFT|RTGS|IMPS)\b{CLAUSE}{{0,80}}? (?:for|of) {AMT}{CLAUSE}{{0,70}}? (?:has been |is |was )?"
+        rf"credited to (?P<object>{CLAUSE}{{1,60}})",
+        outgoing_direction,
         ("credited to",),
     ),
     # "Your Sodexo Card has been successfully loaded with Rs.1250"
@@ -312,7 +179,7 @@ FORMS: tuple[Form, ...] = (
     # "refund of Rs 372 credited", "reversal of …" (the verb form reads the verb; this reads the noun)
     _form(
         "refund_of",
-        rf"\b(?:refund|reversal|cashback) of {AMT}(?P<tail>{_CLAUSE}{{0,60}}?)\b(?:credited|refunded"
+        rf"\b(?:refund|reversal|cashback) of {AMT}(?P<tail>{CLAUSE}{{0,60}}?)\b(?:credited|refunded"
         r"|processed to your|sent to your)\b",
         "credit",
         ("refund of", "reversal of", "cashback of"),
@@ -320,7 +187,7 @@ FORMS: tuple[Form, ...] = (
     # "merchant credit refund on your ICICI Bank Credit Card XX1234 for INR 1,234.56"
     _form(
         "refund_on_your",
-        rf"\b(?:refund|reversal) (?:on|to|in) your {_CLAUSE}{{1,60}}? for {AMT}",
+        rf"\b(?:refund|reversal) (?:on|to|in) your {CLAUSE}{{1,60}}? for {AMT}",
         "credit",
         ("refund", "reversal"),
     ),
@@ -338,27 +205,29 @@ FORMS: tuple[Form, ...] = (
     # "Your txn of ₹882.00 at Carnatic Cafe … was successful", "transaction of Rs.5000 at AMAZON has been reversed"
     _form(
         "transaction_of",
-        rf"\b(?:txn|transaction|trxn)(?: number [0-9]+| (?:on|via|using) your {_CLAUSE}{{1,60}}?)? (?:of|for) {AMT}"
-        rf"(?={_CLAUSE}{{0,100}}?\b(?:successful|success|processed|approved|completed|done|reversed|refunded|at|using"
+        rf"\b(?:txn|transaction|trxn)(?: number [0-9]+| (?:on|via|using) your {CLAUSE}{{1,60}}?)? (?:of|for) {AMT}"
+        rf"(?={CLAUSE}{{0,100}}?\b(?:successful|success|processed|approved|completed|done|reversed|refunded|at|using"
         r"|by|on your)\b)",
-        _transaction,
+        transaction_direction,
         ("txn", "transaction"),
     ),
     # "Payment of INR 1180.01 has been received towards your SBI card", "Payment of Rs 150.50 … successful"
-    _form("payment_of", rf"\bpayment (?:of )?{AMT}(?P<tail>{_CLAUSE}{{0,120}})", _payment, ("payment",)),
+    _form(
+        "payment_of", rf"\bpayment (?:of )?{AMT}(?P<tail>{CLAUSE}{{0,120}})", payment_direction, ("payment",)
+    ),
     # "We've received your payment of ₹12,056.72 towards your … credit card"
     _form("received_payment", rf"\breceived (?:your |the )?payment of {AMT}", "credit", ("received",)),
     # "Thank you for your payment of Rs.2537.75 for your Kotak Credit Card"
     _form(
         "thanks_for_payment",
-        rf"\bthank(?:s| you) for (?:your |the )?payment of {AMT} (?:for|towards) (?:your )?{_CLAUSE}{{0,30}}?\bcard\b",
+        rf"\bthank(?:s| you) for (?:your |the )?payment of {AMT} (?:for|towards) (?:your )?{CLAUSE}{{0,30}}?\bcard\b",
         "credit",
         ("thank",),
     ),
     # "EMI of Rs.25000 for Home Loan A/c 1234567890 debited from A/c XX1234"
     _form(
         "dues_debited",
-        rf"\b(?:EMI|premium|instal?ment|SIP|bill|contribution|charges?)\b(?: of)? {AMT}{_CLAUSE}{{0,50}}? "
+        rf"\b(?:EMI|premium|instal?ment|SIP|bill|contribution|charges?)\b(?: of)? {AMT}{CLAUSE}{{0,50}}? "
         r"(?:has been |was |is )?(?:auto[- ]?)?(?P<verb>debited|paid|deducted|charged)\b",
         "debit",
         ("emi", "premium", "instal", "sip", "bill", "contribution", "charge"),
@@ -366,7 +235,7 @@ FORMS: tuple[Form, ...] = (
     # "Your ICICI Bank Credit Card ending 1234 has been used for Rs 5,432.00", "used at AMAZON for INR 305.00"
     _form(
         "card_used",
-        rf"\bused (?:at {_CLAUSE}{{1,40}}? )?for (?:a (?:transaction|txn|purchase|payment) of )?{AMT}",
+        rf"\bused (?:at {CLAUSE}{{1,40}}? )?for (?:a (?:transaction|txn|purchase|payment) of )?{AMT}",
         "debit",
         ("used",),
     ),
@@ -383,7 +252,7 @@ FORMS: tuple[Form, ...] = (
 #: ``AMOUNT verb object`` after a marked amount: "Rs.500 debited from A/c XX1234", "INR 2 from Airport
 #: Lounge refunded to your card", "Rs.1100credited in your A/c".
 _AMOUNT_THEN_VERB = re.compile(
-    rf"\s?(?:incl(?:uding)?\.? GST\s+)?(?:from (?P<source>{_CLAUSE}{{1,40}}?)\s+)?{_AUX}"
+    rf"\s?(?:incl(?:uding)?\.? GST\s+)?(?:from (?P<source>{CLAUSE}{{1,40}}?)\s+)?{AUX}"
     rf"(?P<verb>{_VERBS_AFTER})(?![\w/])",
     re.I,
 )
@@ -396,17 +265,17 @@ _HEADS: tuple[tuple[re.Pattern[str], Direction], ...] = tuple(
     (re.compile(pattern, re.I), direction)
     for pattern, direction in (
         (
-            rf"\b(?:account|a/c|acct|card)\b{_CLAUSE}{{0,40}}?\b(?:has been|is|was) debited\b(?! (?:with|by|for) )",
+            rf"\b(?:account|a/c|acct|card)\b{CLAUSE}{{0,40}}?\b(?:has been|is|was) debited\b(?! (?:with|by|for) )",
             "debit",
         ),
         (
-            rf"\b(?:account|a/c|acct|card)\b{_CLAUSE}{{0,40}}?\b(?:has been|is|was) credited\b(?! (?:with|by|for) )",
+            rf"\b(?:account|a/c|acct|card)\b{CLAUSE}{{0,40}}?\b(?:has been|is|was) credited\b(?! (?:with|by|for) )",
             "credit",
         ),
         (r"\btransaction reversed\b", "credit"),
         (r"\bbill (?:was|has been) paid\b", "debit"),
         (r"\breceived a credit in your\b", "credit"),
-        (rf"\btransaction (?:initiated )?(?:via|using|on) your {_CLAUSE}{{0,50}}?\bis successful\b", "debit"),
+        (rf"\btransaction (?:initiated )?(?:via|using|on) your {CLAUSE}{{0,50}}?\bis successful\b", "debit"),
     )
 )
 _FIELD_AMOUNT = re.compile(
@@ -420,10 +289,10 @@ def bindings(text: str, amounts: list[Amount]) -> Iterator[Binding]:
     for amount in amounts:
         after = _AMOUNT_THEN_VERB.match(text, amount.end)
         if after is not None:
-            direction = _verb_then_object(after, text, after.end())
+            direction = verb_then_object(after, text, after.end())
             if direction is not None:
                 yield Binding(
-                    f"amount_verb:{verb_class(_verb(after))}",
+                    f"amount_verb:{verb_class(verb_of(after))}",
                     amount.value,
                     amount.currency,
                     direction,
@@ -434,10 +303,10 @@ def bindings(text: str, amounts: list[Amount]) -> Iterator[Binding]:
                 )
         before = _VERB_THEN_AMOUNT.search(text, max(0, amount.start - 45), amount.start)
         if before is not None:
-            direction = _verb_then_amount(before, text, amount.end)
+            direction = verb_then_amount(before, text, amount.end)
             if direction is not None:
                 yield Binding(
-                    f"verb_amount:{verb_class(_verb(before))}",
+                    f"verb_amount:{verb_class(verb_of(before))}",
                     amount.value,
                     amount.currency,
                     direction,
