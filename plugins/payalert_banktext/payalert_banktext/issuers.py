@@ -72,6 +72,8 @@ def mail_domains() -> tuple[str, ...]:
 
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
+#: A word of a text that may be (part of) a name: not part of a VPA or an address.
+_TOKEN = re.compile(r"(?<![@\w])[A-Za-z0-9]+(?![@\w])")
 
 
 @cache
@@ -93,24 +95,20 @@ def issuer_named_in(text: str, any_case: bool = False) -> IssuerProfile | None:
     """The issuer whose name comes first in ``text`` (the longest name where two start together).
 
     Names of several words match in any case and spacing (``Punjab&Sind Bank``); a one-word name
-    (``SBI``, ``slice``, ``CRED``) only as written, unless ``any_case`` (a sender id).
+    (``SBI``, ``slice``, ``CRED``) only as written, unless ``any_case`` (a sender id). A word inside
+    a VPA or an address (``user@SBI``) is no name.
     """
     table = _names_by_first_word()
-    tokens = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
-    for index, (token, start, end) in enumerate(tokens):
-        entries = table.get(token.lower())
-        if not entries or (start and text[start - 1] in "@.") or text[end : end + 1] == "@":
+    tokens = _TOKEN.findall(text)
+    lowered = [token.lower() for token in tokens]
+    for index, first in enumerate(lowered):
+        entries = table.get(first)
+        if not entries:
             continue
         for words, name, issuer_id in entries:
-            following = tokens[index : index + len(words)]
-            if len(following) < len(words) or any(
-                t.lower() != w for (t, _, _), w in zip(following, words, strict=False)
-            ):
+            if tuple(lowered[index : index + len(words)]) != words:
                 continue
-            if len(words) == 1 and not any_case and token != name:
-                continue
-            last_end = following[-1][2]
-            if text[last_end : last_end + 1] == "@":
+            if len(words) == 1 and not any_case and tokens[index] != name:
                 continue
             return _by_id(issuer_id)
     return None
