@@ -125,7 +125,7 @@ def holder_account_and_rules(
     text: str, direction: Direction | None, found: list[Mention] | None = None
 ) -> tuple[Mention | None, tuple[str, ...]]:
     """:func:`holder_account`, and the forms of the part that decided it (the number's, each skip's)."""
-    rules = []
+    rules: list[str] = []
     for mention in mentions(text) if found is None else found:
         reason = _other_side(text, mention, direction)
         if reason is None:

@@ -261,23 +261,21 @@ _AMOUNT_THEN_VERB = re.compile(
 _VERB_THEN_AMOUNT = re.compile(rf"(?<![\w/])(?P<verb>{_VERBS_BEFORE})(?:{_GAP_BEFORE})$", re.I)
 
 #: The sentence that says which way, where the amount stands in a field of its own below it.
-_HEADS: tuple[tuple[re.Pattern[str], Direction], ...] = tuple(
-    (re.compile(pattern, re.I), direction)
-    for pattern, direction in (
-        (
-            rf"\b(?:account|a/c|acct|card)\b{CLAUSE}{{0,40}}?\b(?:has been|is|was) debited\b(?! (?:with|by|for) )",
-            "debit",
-        ),
-        (
-            rf"\b(?:account|a/c|acct|card)\b{CLAUSE}{{0,40}}?\b(?:has been|is|was) credited\b(?! (?:with|by|for) )",
-            "credit",
-        ),
-        (r"\btransaction reversed\b", "credit"),
-        (r"\bbill (?:was|has been) paid\b", "debit"),
-        (r"\breceived a credit in your\b", "credit"),
-        (rf"\btransaction (?:initiated )?(?:via|using|on) your {CLAUSE}{{0,50}}?\bis successful\b", "debit"),
-    )
+_HEAD_PATTERNS: tuple[tuple[str, Direction], ...] = (
+    (
+        rf"\b(?:account|a/c|acct|card)\b{CLAUSE}{{0,40}}?\b(?:has been|is|was) debited\b(?! (?:with|by|for) )",
+        "debit",
+    ),
+    (
+        rf"\b(?:account|a/c|acct|card)\b{CLAUSE}{{0,40}}?\b(?:has been|is|was) credited\b(?! (?:with|by|for) )",
+        "credit",
+    ),
+    (r"\btransaction reversed\b", "credit"),
+    (r"\bbill (?:was|has been) paid\b", "debit"),
+    (r"\breceived a credit in your\b", "credit"),
+    (rf"\btransaction (?:initiated )?(?:via|using|on) your {CLAUSE}{{0,50}}?\bis successful\b", "debit"),
 )
+_HEADS = tuple((re.compile(pattern, re.I), direction) for pattern, direction in _HEAD_PATTERNS)
 _FIELD_AMOUNT = re.compile(
     rf"\b(?:bill |txn |transaction )?(?:amount|amt)(?: received| paid| debited| credited)?\s*[*:=-]+\s*{AMT}",
     re.I,
@@ -291,30 +289,12 @@ def bindings(text: str, amounts: list[Amount]) -> Iterator[Binding]:
         if after is not None:
             direction = verb_then_object(after, text, after.end())
             if direction is not None:
-                yield Binding(
-                    f"amount_verb:{verb_class(verb_of(after))}",
-                    amount.value,
-                    amount.currency,
-                    direction,
-                    amount.start,
-                    amount.end,
-                    amount.role,
-                    False,
-                )
+                yield _around(amount, f"amount_verb:{verb_class(verb_of(after))}", direction)
         before = _VERB_THEN_AMOUNT.search(text, max(0, amount.start - 45), amount.start)
         if before is not None:
             direction = verb_then_amount(before, text, amount.end)
             if direction is not None:
-                yield Binding(
-                    f"verb_amount:{verb_class(verb_of(before))}",
-                    amount.value,
-                    amount.currency,
-                    direction,
-                    amount.start,
-                    amount.end,
-                    amount.role,
-                    False,
-                )
+                yield _around(amount, f"verb_amount:{verb_class(verb_of(before))}", direction)
     lowered = text.lower()
     for form in FORMS:
         if not form.applies(lowered):
@@ -336,6 +316,12 @@ def bindings(text: str, amounts: list[Amount]) -> Iterator[Binding]:
                 if binding is not None:
                     yield binding
             break
+
+
+def _around(amount: Amount, form: str, direction: Direction) -> Binding:
+    return Binding(
+        form, amount.value, amount.currency, direction, amount.start, amount.end, amount.role, False
+    )
 
 
 def _binding(

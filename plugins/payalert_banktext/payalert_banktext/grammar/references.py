@@ -99,9 +99,9 @@ def reference_and_rule(text: str) -> tuple[str | None, str | None]:
     for index, (needs, pattern) in enumerate(_NARRATIONS):
         if needs not in lowered:
             continue
-        match = pattern.search(text)
-        if match:
-            value = _clean(match["ref"])
+        found = pattern.search(text)
+        if found:
+            value = _clean(found["ref"])
             if value:
                 return value, f"narration:{index}"
     return None, None
