@@ -23,9 +23,10 @@ from ..values import clean_name
 #: A UPI id: ``name@handle`` (a handle is lower case, so ``x@okbank.Ref`` ends before ``.Ref``).
 VPA = r"[\w.\-]+@(?-i:[A-Za-z][A-Za-z0-9\-]*(?:\.[a-z][a-z0-9\-]*)*)"
 _VPA = re.compile(rf"\b{VPA}")
+#: Where a name ends: a word that starts the next part of the alert, punctuation, or the end.
 _STOP = (
-    r"(?=\s+(?:(?:on|dated?|via|thru|through|using|for|ref|refno|upi|rrn|utr|avl|aval|avbl|available|bal|not you"
-    r"|if not|info|call|sms)\b|\(|-?\s*[A-Z][a-z]+ Bank\b)|\s*[.;,(|]|$)"
+    r"(?=_?\s+(?:(?:on|dated?|via|thru|through|using|for|from|with|as|is|ref|refno|upi|rrn|utr|umrn|avl|aval|avbl"
+    r"|available|bal|not you|if not|info|call|sms)\b|on(?=[0-9])|\(|-?\s*[A-Z][a-z]+ Bank\b)|\s*[.;,(|]|$)"
 )
 _NAME = rf"(?P<name>[A-Za-z0-9&*'][\w&*'. /:-]{{0,60}}?){_STOP}"
 
@@ -40,7 +41,8 @@ _FORMS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("vpa", rf"\b(?:towards|to|from|by)\s+VPA\s+(?P<vpa>{VPA})\s*\((?P<name>[^)]{{1,60}})\)"),
         (
             "vpa",
-            rf"\b(?:to|by|from)\s+VPA\s+(?P<vpa>{VPA})\s+(?P<name>[A-Za-z][^()]{{0,60}}?)(?=\s+on\s+[0-9]|\s*[.(]|$)",
+            rf"\b(?:to|by|from)\s+VPA\s+(?P<vpa>{VPA})\s+(?!(?:on|dated?)\b)(?P<name>[A-Za-z][^()]{{0,60}}?)"
+            r"(?=\s+on\s+[0-9]|\s*[.(]|$)",
         ),
         ("sender", rf"\bSender:?\s+(?P<name>[^()]{{1,60}}?)\s*\(VPA:?\s*(?P<vpa>{VPA})\)"),
         ("paid to", rf"\bpaid to\s+(?P<name>[^.;]{{1,60}}?)\s+(?P<vpa>{VPA})"),
@@ -52,21 +54,26 @@ _FORMS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("neft-", r"\bNEFT-[A-Z0-9]+-(?P<name>[A-Za-z][^.-]{1,40}?)\s*(?:[.-]|$)"),
     ),
     "debit": _forms(
-        ("at", rf"(?:\bat|(?<![\w.])@)\s*(?:UPI_|\.{{2,}})?{_NAME}"),
+        ("at", rf"(?:\bat\b|(?<![\w.])@)\s*(?:UPI_|\.{{2,}})?{_NAME}"),
         ("@", rf"(?<![\w.])@\s*(?:UPI_)?{_NAME}"),
-        ("to", rf"\bto:?\s+(?!(?:your|ur|a/c|ac|acct|account|beneficiary)\b)(?:VPA\s+)?{_NAME}"),
+        # a payee's name starts with a capital or a digit: "to inform you" names nobody
+        (
+            "to",
+            rf"\bto:?\s+(?!(?:your|ur|a/c|ac|acct|account|beneficiary)\b)(?:VPA\s+)?(?-i:(?=[A-Z0-9])){_NAME}",
+        ),
         ("towards", rf"\btowards\s+(?!(?:your|ur)\b)(?:linked\s+)?{_NAME}"),
-        ("info", rf"\bInfo:?\s*{_NAME}"),
+        ("info", rf"\bInfo\b:?\s*{_NAME}"),
     ),
     "credit": _forms(
-        ("from", rf"\bfrom\s+(?!(?:your|ur|a/c|ac|account)\b)(?:VPA\s+)?{_NAME}"),
+        ("from", rf"(?<!greetings )\bfrom\s+(?!(?:your|ur|a/c|ac|account)\b)(?:VPA\s+)?{_NAME}"),
         ("by", rf"\b(?:by|sent by)\s+(?!(?:a/c|ac|account|transfer|upi|neft|imps|cash)\b)(?:VPA\s+)?{_NAME}"),
-        ("info", rf"\bInfo:?\s*{_NAME}"),
+        ("info", rf"\bInfo\b:?\s*{_NAME}"),
     ),
 }
 _NOT_A_NAME = re.compile(
     r"^(?:upi|neft|imps|rtgs|transfer|cash|atm|your|the|a|an|on|transaction|payment|self|bank|account|card|merchant payment"
-    r"|[0-9 :/.-]+|.*\b(?:transaction|txn)$|(?:xx|\*\*)[0-9x*]+)$",
+    r"|[0-9 :/.-]+|.*\b(?:transaction|txn)$|(?:xx|\*\*)[0-9x*]+"
+    r"|(?:rs|inr)\b.*|.*\b(?:rs|inr)\.?\s*[0-9].*|(?:upi|imps|neft|ref|rrn|utr)\b.*[0-9]{6,}.*)$",
     re.I,
 )
 
