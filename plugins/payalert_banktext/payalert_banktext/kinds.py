@@ -24,6 +24,7 @@ Kind = Literal[
     "pending",
     "mandate",
     "collect_request",
+    "conversion",
     "receipt",
     "other",
 ]
@@ -40,6 +41,7 @@ KIND_MEANINGS: dict[str, str] = {
     "pending": "a pending, pre-debit or future transaction",
     "mandate": "a mandate or AutoPay set-up, change or revocation",
     "collect_request": "a collect request (someone asked for money)",
+    "conversion": "an EMI conversion of a transaction already made, no new payment",
     "receipt": "a receipt from a merchant or other third party, naming no account, card or wallet of the holder's",
     "other": "no money movement",
 }
@@ -133,9 +135,14 @@ DECISIVE: tuple[Cues, ...] = (
         r"|refunded|reversed|deposited)\b",
         r"\bto be (?:credited|debited|deducted|charged)\b",
         r"\bis under process\b|\bpending\b|\bpre-?debit\b|\bscheduled (?:for|on)\b",
-        r"\b(?:txn|transaction|transfer|payment|refund|NEFT|RTGS|IMPS)\s+(?:has been\s+|is\s+|was\s+)?initiated\b"
+        r"\b(?:(?:txn|transaction|transfer|payment|refund|NEFT|RTGS|IMPS)\s+|has been\s+|is\s+|was\s+)initiated\b"
         r"(?!(?:[^.;]|\.(?=\S)|(?<=\bRs)\.){0,60}\bsuccessful)",
         r"\bfor processing\b",
+    ),
+    _cues(
+        "conversion",
+        ("emi",),
+        r"\bconverted (?:in)?to (?:an? )?EMIs?\b|\bEMI conversion\b|\bEMI request\b",
     ),
     _cues(
         "promotion",

@@ -23,6 +23,8 @@ from .issuers import IssuerMatch, match_issuer
 from .kinds import KIND_MEANINGS, Kind, KindCue, circumstantial_kind, decisive_kind
 from .model import AlertText, Direction, Medium, NotATransaction, ParsedAlert, ParseResult, Refused
 
+#: Words that a debit in the same text was undone.
+_REVERSED = re.compile(r"\b(?:was|has been|got|been) reversed\b|\bcredited back\b|\brefunded back\b", re.I)
 #: The name the grammar answers under in the parser chain and in ``explain``.
 PARSER_NAME = "banktext"
 _MONEY_WORDS = re.compile(
@@ -160,6 +162,10 @@ def _read(text: str, sender: str, sent_at: datetime | None, medium: Medium) -> R
         return _without_transaction(flat, issuer, amounts)
     if isinstance(resolved, str):
         return Reading("transaction", issuer, reason=resolved)
+    if resolved.direction == "debit" and _REVERSED.search(flat):
+        return Reading(
+            "transaction", issuer, reason="a debit and its reversal in one text: no money moved in the end"
+        )
     numbers = mentions(flat)
     if resolved.names_holder:
         tie = "tie:you"

@@ -389,6 +389,28 @@ NOT_PAYMENTS = [
     ),
     ("VM-HDFCBK", "Your credit card limit has been increased to Rs 2,00,000.", "balance"),
     ("VM-SBIINB", "Your fixed deposit of Rs 1,00,000 has been renewed.", "transaction"),
+    (
+        "VM-ICICIB",
+        "Your ICICI Bank Credit Card XX1234 transaction of Rs 5,000 at AMAZON has been converted to EMI.",
+        "conversion",
+    ),
+    (
+        "VM-AXISBK",
+        "Your Axis Bank A/c XX1234 was debited for Rs 500 on 01-01-26 but the transaction was reversed. Amount credited back.",
+        "transaction",
+    ),
+    (
+        "VM-FLPKRT",
+        "Refund of Rs 499 for your Flipkart order has been initiated to your card XX1234.",
+        "pending",
+    ),
+    ("VM-SWIGGY", "Rs 250 paid successfully for your Swiggy order #12345. Thank you!", "receipt"),
+    ("VM-ELECTR", "Bill payment of Rs 1,234 received for consumer no 123456. Thank you.", "receipt"),
+    (
+        "VM-SBIINB",
+        "Your statement for Jan-26: Opening Bal Rs 1,000, Total Credit: Rs 5,000, Total Debit: Rs 4,000.",
+        "transaction",
+    ),
 ]
 
 
