@@ -16,10 +16,12 @@ import re
 from ..model import Direction
 from .accounts import INSTRUMENT_WORD
 
+#: Auxiliaries between an amount and its verb: ``is``, ``has been``, ``was successfully`` …
 AUX = r"(?:(?:is|are|was|were|has|have|had|got)\s+)?(?:been\s+)?(?:successfully\s+)?"
 #: One character of a clause: a full stop ends it, unless it abbreviates (``Rs. 500``) or joins (``amazon.in``).
 CLAUSE = r"(?:[^.;!?~]|\.(?=\S)|(?<=\bRs)\.)"
-#: Who the money went to or came from, when it is the holder: ``your …``, an account or card word, a mask.
+#: Who the money went to or came from, when it is the holder: an account, card or wallet word after at most
+#: four others (``your HDFC Bank A/c``, ``slice A/c``), or a masked number.
 _HOLDER = re.compile(
     rf"^(?:self\b|(?:[\w&.@/-]+\s+){{0,4}}?{INSTRUMENT_WORD}(?![\w])|(?:XX|\*\*|\.\.\.)[Xx*]*[0-9])",
     re.I,
@@ -29,8 +31,6 @@ _THIRD_PARTY = re.compile(
     re.I,
 )
 _REVERSAL = re.compile(r"\b(?:revers(?:ed|al)|refund(?:ed)?)\b", re.I)
-
-
 _CLAUSE_END = re.compile(r"[;!?~]|(?<!\bRs)\.(?!\S)")
 
 
@@ -73,8 +73,10 @@ def verb_class(verb: str) -> str:
         return "credit"
     if verb in {"refunded", "reversed"}:
         return "refund"
-    if verb in {"deposited", "received"}:
-        return verb[:-2] if verb == "deposited" else verb
+    if verb == "deposited":
+        return "deposit"
+    if verb == "received":
+        return "received"
     return "transfer"
 
 
