@@ -313,6 +313,108 @@ PAYMENTS = [
         "Rs.199.00 debited from your A/c XX1234 towards NETFLIX for UPI AutoPay (mandate). UPI Ref 123456789012",
         ("199.00", "debit", "1234", "123456789012"),
     ),
+    (
+        "VM-HDFCBK",
+        "Received Rs.100.00 in your HDFC Bank A/C *1234 from abc@okaxis on 01/01/25 Ref 123456789012",
+        ("100.00", "credit", "1234", "123456789012"),
+    ),
+    (
+        "VM-KOTAKB",
+        "Rs.500.00 spent via Kotak Debit Card XX1234 at AMAZON on 01/01/2025. Avl bal Rs.1000.00",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "VM-AXISBK",
+        "INR 500.00 spent using Axis Bank Card no. XX1234 on 01-01-25 at AMAZON. Avl Limit: INR 10,000",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "VM-PNBSMS",
+        "Your a/c XX1234 is debited for Rs 500 on 01-01-25 through UPI. Ref 123456789012",
+        ("500.00", "debit", "1234", "123456789012"),
+    ),
+    (
+        "VM-PAYTMB",
+        "Rs 500 debited from Paytm Payments Bank a/c 91XX1234 to ABC via UPI. UPI Ref: 123456789012",
+        ("500.00", "debit", "1234", "123456789012"),
+    ),
+    (
+        "VM-CITIBK",
+        "Your Citibank Credit Card xx1234 has been used for INR 500.00 at AMAZON on 01-01-25.",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "VM-SCBANK",
+        "Thank you for using your Standard Chartered Credit Card ending 1234 for INR 500.00 at AMAZON on 01-01-25.",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "VM-RBLBNK",
+        "Dear Customer, INR 500.00 has been debited from your RBL Bank credit card XX1234 at AMAZON on 01-01-25.",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "VM-IDFCFB",
+        "Your IDFC FIRST Bank Credit Card ending XX1234 was used for INR 500.00 at AMAZON on 01-01-25.",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "",
+        "Rs 500.00 spent on your OneCard Credit Card XX1234 at AMAZON on 01-01-25.",
+        ("500.00", "debit", "1234", None),
+    ),
+    ("", "Rs.500 spent at AMAZON using slice card ending 1234.", ("500.00", "debit", "1234", None)),
+    (
+        "",
+        "Rs.500 debited from your Jupiter account XX1234 to ABC via UPI on 01-01-25.",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "VM-PHONPE",
+        "You've paid Rs.500 to ABC from your HDFC Bank A/c XX1234. UPI Ref: 123456789012",
+        ("500.00", "debit", "1234", "123456789012"),
+    ),
+    ("com.google.android.apps.nbu.paisa.user", "₹500 paid to ABC", ("500.00", "debit", None, None)),
+    (
+        "VM-BHIMUP",
+        "Rs 500 sent to abc@upi from A/c XX1234 via BHIM. UPI Ref 123456789012",
+        ("500.00", "debit", "1234", "123456789012"),
+    ),
+    (
+        "VM-HDFCBK",
+        "IMPS Credit of Rs.500.00 received in HDFC Bank A/c XX1234 from ABC. IMPS Ref No 123456789012",
+        ("500.00", "credit", "1234", "123456789012"),
+    ),
+    (
+        "VM-ICICIB",
+        "Dear Customer, Acct XX123 is credited with Rs 50,000.00 on 01-Jan-25 from ACME LTD. NEFT Ref: N123456789",
+        ("50000.00", "credit", "123", "N123456789"),
+    ),
+    (
+        "VM-SBIINB",
+        "Rs 500 debited from your A/c XX1234 for ATM withdrawal on 01-01-25.",
+        ("500.00", "debit", "1234", None),
+    ),
+    (
+        "VM-ICICIB",
+        "USD 20.00 spent on ICICI Bank Card XX1234 at AWS on 01-Jan-25. Avl Limit: INR 50,000",
+        ("20.00", "debit", "1234", None),
+    ),
+    (
+        "VM-SBIINB",
+        "Interest of Rs 123.45 credited to your Savings A/c XX1234 for the quarter.",
+        ("123.45", "credit", "1234", None),
+    ),
+    (
+        "VM-HDFCBK",
+        "INR 50,000.00 credited to A/c XX1234 on 01-01-25 by ACME PVT LTD (NEFT). Avl Bal: INR 60,000.00",
+        ("50000.00", "credit", "1234", None),
+    ),
+    (
+        "VM-HDFCBK",
+        "Your VPA abc@okhdfcbank received Rs.500 from xyz@ybl on 01-01-25. UPI Ref 123456789012",
+        ("500.00", "credit", None, "123456789012"),
+    ),
 ]
 
 #: (sender, text, kind): messages that move no money, or not yet, and the kind each is. An amount

@@ -23,7 +23,8 @@ CLAUSE = r"(?:[^.;!?~]|\.(?=\S)|(?<=\bRs)\.)"
 #: Who the money went to or came from, when it is the holder: an account, card or wallet word after at most
 #: four others (``your HDFC Bank A/c``, ``slice A/c``), or a masked number.
 _HOLDER = re.compile(
-    rf"^(?:self\b|(?:[\w&.@/-]+\s+){{0,4}}?{INSTRUMENT_WORD}(?![\w])|(?:XX|\*\*|\.\.\.)[Xx*]*[0-9])",
+    rf"^(?:self\b|(?:(?!(?:from|to|by|via|thru|through|and|at|for)\b)[\w&.@/-]+\s+){{0,4}}?{INSTRUMENT_WORD}(?![\w])"
+    r"|(?:XX|\*\*|\.\.\.)[Xx*]*[0-9])",
     re.I,
 )
 _THIRD_PARTY = re.compile(
@@ -99,8 +100,13 @@ def _received(match: re.Match[str], text: str, after: str) -> Direction | None:
     preposition, rest = _object(after)
     if preposition in {"in", "into", "to", "on", "towards", "for"} and _is_holder(rest):
         return "credit"
-    before = text[max(0, match.start("verb") - 30) : match.start("verb")]
-    if re.search(r"\b(?:you|we)(?:'ve| have)?\s+$|(?:^|[!:.-]\s*|\bmoney\s*|\bamount\s*)$", before, re.I):
+    before = text[max(0, match.start("verb") - 60) : match.start("verb")]
+    if re.search(
+        r"\b(?:you|we)(?:'ve| have)?\s+$|(?:^|[!:.-]\s*|\bmoney\s*|\bamount\s*)$"
+        r"|\byour\s+(?:vpa|upi id|a/c|account|card|wallet)\b[^.;]{0,50}?\s+(?:has\s+)?$",
+        before,
+        re.I,
+    ):
         return "credit"
     return None
 
