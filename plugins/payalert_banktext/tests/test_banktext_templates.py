@@ -415,6 +415,16 @@ PAYMENTS = [
         "Your VPA abc@okhdfcbank received Rs.500 from xyz@ybl on 01-01-25. UPI Ref 123456789012",
         ("500.00", "credit", None, "123456789012"),
     ),
+    (
+        "VM-AMAZON",
+        "Rs.500.00 has been added to your Amazon Pay balance on 01-01-26. Txn ID: 123456789012",
+        ("500.00", "credit", None, "123456789012"),
+    ),
+    (
+        "VM-BAJAJF",
+        "Loan of Rs 50,000 disbursed to your A/c XX1234 on 01-01-26. Ref No 123456789012",
+        ("50000.00", "credit", "1234", "123456789012"),
+    ),
 ]
 
 #: (sender, text, kind): messages that move no money, or not yet, and the kind each is. An amount
@@ -506,6 +516,12 @@ NOT_PAYMENTS = [
         "Refund of Rs 499 for your Flipkart order has been initiated to your card XX1234.",
         "pending",
     ),
+    (
+        "VM-HDFCBK",
+        "Rs 5 lakh credited to your account in 10 minutes! Get an instant loan at 10.5% p.a. Click here",
+        "promotion",
+    ),
+    ("VM-AMAZON", "Rs 500 added to cart. Complete your order now!", "other"),
     ("VM-SWIGGY", "Rs 250 paid successfully for your Swiggy order #12345. Thank you!", "receipt"),
     ("VM-ELECTR", "Bill payment of Rs 1,234 received for consumer no 123456. Thank you.", "receipt"),
     (

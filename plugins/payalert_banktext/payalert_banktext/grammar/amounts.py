@@ -76,8 +76,11 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("maximum amount", "offer"),
     ("sum insured", "offer"),
 )
-#: Words after an amount that make it an offer's value, not money that moved.
-_LABEL_AFTER = re.compile(r"\s*(?:\*\s*)?(?:off\b|worth\b|cashback\b|bonus\b|points?\b|reward)", re.I)
+#: Words after an amount that make it an offer's value, not money that moved (alerts write every
+#: digit: ``Rs 5 lakh`` is an advertisement's way of putting it).
+_LABEL_AFTER = re.compile(
+    r"\s*(?:\*\s*)?(?:off\b|worth\b|cashback\b|bonus\b|points?\b|reward|lakhs?\b|lacs?\b|crores?\b)", re.I
+)
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ class Binding:
 
 _VERBS_AFTER = (
     r"auto[- ]?debited|debited|deducted|withdrawn|spent|charged|credited|deposited|refunded|reversed"
-    r"|received|sent|transferred|paid|Dr\b\.?|Cr\b\.?"
+    r"|received|sent|transferred|paid|added|disbursed|Dr\b\.?|Cr\b\.?"
 )
 _VERBS_BEFORE = (
     r"auto[- ]?debited|debited|debit|deducted|withdrawn|spent|charged|credited|credit|deposited|refunded"

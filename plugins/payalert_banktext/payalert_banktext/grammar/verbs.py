@@ -2,6 +2,7 @@
 
 - always a debit: ``debited``, ``deducted``, ``withdrawn``, ``spent``, ``charged``, ``Dr``, ``debit``;
 - always a credit: ``credited``, ``refunded``, ``reversed``, ``Cr``, ``credit``;
+- a credit only into the holder's account, card or wallet: ``added``, ``disbursed``;
 - either, by what follows: ``sent``, ``transferred``, ``paid`` (``from`` the holder or ``to`` someone
   is a debit, ``to your account`` or ``on your deposit`` a credit), ``received`` (``in your account``,
   or said by the holder, is a credit), ``deposited`` (a credit, unless it went ``to`` someone else).
@@ -30,6 +31,10 @@ _HOLDER = re.compile(
 _THIRD_PARTY = re.compile(
     r"^(?:the\s+)?beneficiary\b|^(?:the\s+)?(?:[\w&.]+\s+){0,3}(?:a/c|account)\b\s*(?:no\.?\s*)?[Xx*0-9]+\s+of\s+[A-Za-z]",
     re.I,
+)
+#: ``your`` and, within three words, the account, card, wallet or balance it names.
+_TO_HOLDER = re.compile(
+    r"(?:your|ur)\s+(?:[\w&.-]+\s+){0,3}?(?:wallet|balance|a/c|account|acct|card)\b", re.I
 )
 _REVERSAL = re.compile(r"\b(?:revers(?:ed|al)|refund(?:ed)?)\b", re.I)
 _CLAUSE_END = re.compile(r"[;!?~]|(?<!\bRs)\.(?!\S)")
@@ -127,6 +132,9 @@ def verb_then_object(match: re.Match[str], text: str, after_at: int) -> Directio
         return "credit"
     if verb == "received":
         return _received(match, text, after)
+    if verb in {"added", "disbursed"}:
+        # "Rs.500 added to your wallet", "a loan of Rs 50,000 disbursed to your A/c": only into the holder's
+        return "credit" if preposition in {"to", "into", "in"} and _TO_HOLDER.match(rest) else None
     return _transfer(verb, after)
 
 
