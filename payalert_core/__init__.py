@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pluggy
 
+from .bounds import InvalidPayment, is_plausible_time, one_line
 from .clicontext import CliContext, config_option
 from .configtypes import (
     Duration,
@@ -44,6 +45,7 @@ __all__ = [
     "Direction",
     "Duration",
     "IngestResult",
+    "InvalidPayment",
     "Notifier",
     "NotifierConfig",
     "NotifierRuntime",
@@ -68,6 +70,8 @@ __all__ = [
     "format_plain",
     "headline",
     "hookimpl",
+    "is_plausible_time",
+    "one_line",
     "parse_duration",
     "parse_exact_json",
     "plain_lines",

@@ -6,6 +6,7 @@ import dataclasses
 import enum
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,21 @@ from typing import Any
 
 import orjson
 
-_CURRENCY = re.compile(r"^[A-Z0-9]{2,12}$")
+from .bounds import (
+    TEXT_LIMITS,
+    InvalidPayment,
+    check_amount,
+    check_time,
+    decimal_places,
+    latest_plausible_time,
+    one_line,
+    safe_details,
+    safe_external_id,
+)
+
+_CURRENCY = re.compile(r"[A-Z0-9]{2,12}")
+#: Set while reading a stored payment back: it was admitted when stored, and the clock has moved since.
+_RESTORING: ContextVar[bool] = ContextVar("payalert_restoring_payment", default=False)
 
 
 def _as_text(value: Any) -> str:
@@ -21,8 +36,9 @@ def _as_text(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-#: For what orjson refuses (integers beyond 64 bits, nesting deeper than 255): the standard library.
-_FALLBACK_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_as_text)
+#: For what orjson refuses (integers beyond 64 bits, nesting deeper than 255, lone surrogates in
+#: ``raw``): the standard library, writing ASCII only, so any text can be stored.
+_FALLBACK_ENCODER = json.JSONEncoder(default=_as_text)
 
 
 class Direction(enum.StrEnum):
@@ -40,6 +56,13 @@ class Payment:
     ``external_id`` is stable across re-reads and redeliveries; together with ``source`` it is
     the dedupe key. ``amount`` is a ``Decimal`` in ``currency`` (ISO-4217 for fiat, the ticker for
     crypto); a notice that carries no money has both set to ``None``.
+
+    Every value is checked at construction (see :mod:`payalert_core.bounds`): an amount must be
+    finite, more than 0, below 10^15 and have at most 18 decimal places; ``occurred_at`` must be
+    timezone-aware, from 1970 to a day from now; ``currency`` an upper-case code. A value out of
+    range raises :class:`~payalert_core.InvalidPayment` naming the field. Text is made safe rather
+    than refused: every text field (``details`` keys and values too) is one line without control
+    or bidi-override characters, cut to a bounded length.
     """
 
     source: str
@@ -59,21 +82,36 @@ class Payment:
 
     def __post_init__(self) -> None:
         if not self.external_id:
-            raise ValueError("external_id must not be empty")
+            raise InvalidPayment("external_id", "must not be empty")
         if isinstance(self.amount, float):
             raise TypeError("amount must be a Decimal, never a float")
         if self.amount is not None and not isinstance(self.amount, Decimal):
             raise TypeError(f"amount must be a Decimal, got {type(self.amount).__name__}")
-        if self.amount is not None and not self.amount.is_finite():
-            raise ValueError(f"amount must be a finite number, not {self.amount}")
         if (self.amount is None) != (self.currency is None):
-            raise ValueError("amount and currency go together: set both or neither")
-        if self.currency is not None and not _CURRENCY.match(self.currency):
-            raise ValueError(f"currency {self.currency!r} is not an upper-case code such as INR or USDT")
-        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
-            raise ValueError("occurred_at must be timezone-aware")
+            raise InvalidPayment("amount", "amount and currency go together: set both or neither")
+        if self.amount is not None:
+            self._set("amount", check_amount(self.amount))
+        if self.currency is not None and (
+            not isinstance(self.currency, str) or _CURRENCY.fullmatch(self.currency) is None
+        ):
+            shown = one_line(repr(self.currency), 40)
+            raise InvalidPayment("currency", f"{shown} is not an upper-case code such as INR or USDT")
+        if not isinstance(self.occurred_at, datetime):
+            raise TypeError(f"occurred_at must be a datetime, got {type(self.occurred_at).__name__}")
+        check_time(self.occurred_at, None if _RESTORING.get() else latest_plausible_time())
         if not isinstance(self.direction, Direction):
-            object.__setattr__(self, "direction", Direction(self.direction))
+            self._set("direction", Direction(self.direction))
+        self._set("external_id", safe_external_id(self.external_id))
+        for name, limit in TEXT_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None:
+                self._set(name, one_line(value, limit))
+        self._set("details", safe_details(self.details or {}))
+
+    def _set(self, name: str, value: Any) -> None:
+        """Store a checked or made-safe value (the dataclass is frozen); unchanged values are left alone."""
+        if value is not getattr(self, name):
+            object.__setattr__(self, name, value)
 
     @property
     def is_notice(self) -> bool:
@@ -112,25 +150,32 @@ class Payment:
 
     @classmethod
     def from_json(cls, text: str) -> Payment:
-        """Inverse of :meth:`to_json`."""
+        """Inverse of :meth:`to_json`: every check applies again, except "not in the future".
+
+        A stored payment was admitted when it was stored; the clock may have been set back since.
+        """
         data = json.loads(text)
         amount = data["amount"]
-        return cls(
-            source=data["source"],
-            kind=data["kind"],
-            external_id=data["external_id"],
-            amount=None if amount is None else Decimal(amount),
-            currency=data["currency"],
-            direction=Direction(data["direction"]),
-            occurred_at=datetime.fromisoformat(data["occurred_at"]),
-            title=data["title"],
-            summary=data.get("summary", ""),
-            counterparty=data.get("counterparty"),
-            reference=data.get("reference"),
-            link=data.get("link"),
-            details=data.get("details") or {},
-            raw=data.get("raw"),
-        )
+        token = _RESTORING.set(True)
+        try:
+            return cls(
+                source=data["source"],
+                kind=data["kind"],
+                external_id=data["external_id"],
+                amount=None if amount is None else Decimal(amount),
+                currency=data["currency"],
+                direction=Direction(data["direction"]),
+                occurred_at=datetime.fromisoformat(data["occurred_at"]),
+                title=data["title"],
+                summary=data.get("summary", ""),
+                counterparty=data.get("counterparty"),
+                reference=data.get("reference"),
+                link=data.get("link"),
+                details=data.get("details") or {},
+                raw=data.get("raw"),
+            )
+        finally:
+            _RESTORING.reset(token)
 
 
 def _time_for_orjson(moment: datetime) -> datetime | str:
@@ -142,10 +187,10 @@ def _time_for_orjson(moment: datetime) -> datetime | str:
 
 
 def format_amount(amount: Decimal, currency: str) -> str:
-    """Human form of an amount: thousands separated, trailing zeros of crypto trimmed."""
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -2:
-        text = f"{amount:,.2f}"
-    else:
-        text = f"{amount.normalize():,f}"
-    return f"{text} {currency}"
+    """Human form of an amount, exact: thousands separated, two decimals or as many as it needs.
+
+    ``1,250.50 INR``, ``0.0015 BTC``. Never rounded (a Decimal's ``normalize()`` would round past
+    28 digits); the model's bounds keep the text short.
+    """
+    places = max(2, decimal_places(amount))
+    return f"{amount:,.{places}f} {currency}"
