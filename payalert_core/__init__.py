@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pluggy
 
-from .bounds import InvalidPayment, is_plausible_time, one_line
+from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
 from .clicontext import CliContext, config_option
 from .configtypes import (
     Duration,
@@ -68,6 +68,7 @@ __all__ = [
     "config_option",
     "format_amount",
     "format_plain",
+    "has_lone_surrogate",
     "headline",
     "hookimpl",
     "is_plausible_time",
