@@ -103,11 +103,11 @@ def safe_details(details: Mapping[Any, Any]) -> dict[str, str]:
     return safe
 
 
-def check_amount(amount: Decimal) -> Decimal:
-    """``amount`` when it is a finite, positive amount in range; trailing zeros past 18 places dropped.
+def check_amount(amount: Decimal) -> None:
+    """Raise :class:`InvalidPayment` unless ``amount`` is finite, positive and in range.
 
-    Raises :class:`InvalidPayment` otherwise. Only comparisons and the digit tuple are used, so even
-    ``1E+1000000`` is refused without any arithmetic on it.
+    Only comparisons and the digit tuple are used, so even ``1E+1000000`` is refused without any
+    arithmetic on it.
     """
     if not amount.is_finite():
         raise InvalidPayment("amount", f"must be a finite number, not {amount}")
@@ -117,12 +117,16 @@ def check_amount(amount: Decimal) -> Decimal:
         raise InvalidPayment("amount", f"must be less than 10^{MAX_AMOUNT_DIGITS}")
     if decimal_places(amount) > MAX_DECIMAL_PLACES:
         raise InvalidPayment("amount", f"has more than {MAX_DECIMAL_PLACES} decimal places")
+
+
+def without_excess_zeros(amount: Decimal) -> Decimal:
+    """An amount in range written with at most 18 decimal places (only trailing zeros are dropped)."""
     sign, digits, exponent = amount.as_tuple()
     assert isinstance(exponent, int)  # finite
     excess = -MAX_DECIMAL_PLACES - exponent
     if excess <= 0:
         return amount
-    return Decimal((sign, digits[: len(digits) - excess], -MAX_DECIMAL_PLACES))  # only zeros dropped
+    return Decimal((sign, digits[: len(digits) - excess], -MAX_DECIMAL_PLACES))
 
 
 def decimal_places(amount: Decimal) -> int:

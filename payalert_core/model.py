@@ -24,6 +24,7 @@ from .bounds import (
     one_line,
     safe_details,
     safe_external_id,
+    without_excess_zeros,
 )
 
 _CURRENCY = re.compile(r"[A-Z0-9]{2,12}")
@@ -89,16 +90,17 @@ class Payment:
             raise TypeError(f"amount must be a Decimal, got {type(self.amount).__name__}")
         if (self.amount is None) != (self.currency is None):
             raise InvalidPayment("amount", "amount and currency go together: set both or neither")
-        if self.amount is not None:
-            self._set("amount", check_amount(self.amount))
-        if self.currency is not None and (
-            not isinstance(self.currency, str) or _CURRENCY.fullmatch(self.currency) is None
-        ):
-            shown = one_line(repr(self.currency), 40)
-            raise InvalidPayment("currency", f"{shown} is not an upper-case code such as INR or USDT")
         if not isinstance(self.occurred_at, datetime):
             raise TypeError(f"occurred_at must be a datetime, got {type(self.occurred_at).__name__}")
-        check_time(self.occurred_at, None if _RESTORING.get() else latest_plausible_time())
+        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
+            raise InvalidPayment("occurred_at", "must be timezone-aware")
+        if _RESTORING.get():
+            if self.currency is not None and not _is_currency_code(self.currency):
+                self._set("currency", one_line(self.currency, 16))  # shown as stored, made safe
+        else:
+            self.check_bounds()
+            if self.amount is not None:
+                self._set("amount", without_excess_zeros(self.amount))
         if not isinstance(self.direction, Direction):
             self._set("direction", Direction(self.direction))
         self._set("external_id", safe_external_id(self.external_id))
@@ -107,6 +109,19 @@ class Payment:
             if value is not None:
                 self._set(name, one_line(value, limit))
         self._set("details", safe_details(self.details or {}))
+
+    def check_bounds(self) -> None:
+        """Raise :class:`~payalert_core.InvalidPayment` when the amount, currency or time is out of range.
+
+        Done at construction; a payment read back with :meth:`from_json` may fail it (it was
+        stored under older bounds, or the clock moved), and the core checks it again at ingest.
+        """
+        if self.amount is not None:
+            check_amount(self.amount)
+        if self.currency is not None and not _is_currency_code(self.currency):
+            shown = one_line(repr(self.currency), 40)
+            raise InvalidPayment("currency", f"{shown} is not an upper-case code such as INR or USDT")
+        check_time(self.occurred_at, latest_plausible_time())
 
     def _set(self, name: str, value: Any) -> None:
         """Store a checked or made-safe value (the dataclass is frozen); unchanged values are left alone."""
@@ -150,9 +165,12 @@ class Payment:
 
     @classmethod
     def from_json(cls, text: str) -> Payment:
-        """Inverse of :meth:`to_json`: every check applies again, except "not in the future".
+        """Inverse of :meth:`to_json`, for payments payalert stored.
 
-        A stored payment was admitted when it was stored; the clock may have been set back since.
+        A stored payment is read back as it was stored, its text made safe: the bounds on amount,
+        currency and time are not applied again (it may predate them, and the clock may have been
+        set back since). One outside them cannot be formatted (:func:`format_amount` refuses its
+        amount), and its delivery sends the plain fallback alert instead.
         """
         data = json.loads(text)
         amount = data["amount"]
@@ -178,6 +196,10 @@ class Payment:
             _RESTORING.reset(token)
 
 
+def _is_currency_code(currency: Any) -> bool:
+    return isinstance(currency, str) and _CURRENCY.fullmatch(currency) is not None
+
+
 def _time_for_orjson(moment: datetime) -> datetime | str:
     """orjson writes UTC offsets to the minute: an offset with seconds (old local mean times) goes as text."""
     offset = moment.utcoffset()
@@ -190,7 +212,9 @@ def format_amount(amount: Decimal, currency: str) -> str:
     """Human form of an amount, exact: thousands separated, two decimals or as many as it needs.
 
     ``1,250.50 INR``, ``0.0015 BTC``. Never rounded (a Decimal's ``normalize()`` would round past
-    28 digits); the model's bounds keep the text short.
+    28 digits). Raises :class:`~payalert_core.InvalidPayment` for an amount outside the model's
+    bounds (a stored payment may hold one), so no alert grows to a million digits.
     """
+    check_amount(amount)
     places = max(2, decimal_places(amount))
     return f"{amount:,.{places}f} {currency}"

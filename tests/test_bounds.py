@@ -170,3 +170,18 @@ def test_times_with_any_offset_in_range_are_kept():
     with pytest.raises(InvalidPayment):
         make(occurred_at=moment)
     assert make(occurred_at=moment + timedelta(minutes=1)).occurred_at == moment + timedelta(minutes=1)
+
+
+def test_a_payment_stored_under_older_bounds_reads_back_and_fails_only_when_formatted():
+    stored = json.loads(make().to_json())
+    stored.update(amount="1E+1000000", currency="INR\n", occurred_at="9999-12-31T23:59:59-14:00")
+    stored.update(title="\x1b[2Jold\nrow")
+    old = Payment.from_json(json.dumps(stored))
+    assert old.amount == Decimal("1E+1000000") and old.currency == "INR "
+    assert old.title == "[2Jold row"  # text is made safe whenever a payment is built
+    with pytest.raises(InvalidPayment, match="amount"):
+        old.check_bounds()
+    with pytest.raises(InvalidPayment, match="amount"):
+        format_amount(old.amount, old.currency)
+    with pytest.raises(InvalidPayment, match="amount"):
+        old.replace(title="again")  # anything built from it meets the bounds
