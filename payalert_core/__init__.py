@@ -21,6 +21,7 @@ from .configtypes import (
 )
 from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
 from .exactjson import parse_exact_json
+from .fallback import FALLBACK_KIND, fallback_alert
 from .formatting import format_plain, headline, plain_lines
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
@@ -39,6 +40,7 @@ from .source import (
 hookimpl = pluggy.HookimplMarker("payalert")
 
 __all__ = [
+    "FALLBACK_KIND",
     "CliContext",
     "ComponentHealth",
     "ConfigError",
@@ -66,6 +68,7 @@ __all__ = [
     "TimeZoneName",
     "UserError",
     "config_option",
+    "fallback_alert",
     "format_amount",
     "format_plain",
     "has_lone_surrogate",
