@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 from imap_testkit import alert_mail, upi_credit_mail
 from payalert_imap.message import read_message
 from payalert_imap.parsing import make_chain
@@ -93,3 +95,28 @@ def test_explain_json_names_every_field() -> None:
     assert document["amount"] == "1250.00" and document["parser"] == "hdfc"
     nothing = verdict(alert_mail("Lunch?", sender="a@example.test", auth=None)).to_json()
     assert nothing["amount"] is None and nothing["reason"]
+
+
+def test_a_date_out_of_range_gives_way_to_the_time_read_with_a_note() -> None:
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))
+    raw = alert_mail("You have spent Rs. 300 at a local store.", date=far)  # the text has no date
+    payment = verdict(raw).to_payment({"source": "bank"})
+    assert payment is not None and payment.amount is not None
+    assert abs(payment.occurred_at - datetime.now(UTC)) < timedelta(minutes=5)
+    assert "out of range" in payment.details["Note"]
+
+
+def test_a_forged_mail_dated_year_9999_becomes_a_notice_dated_now() -> None:
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))
+    raw = upi_credit_mail(date=far, sender="alerts@hdfcbank.net", auth=None)  # not authenticated
+    result = verdict(raw)
+    assert result.outcome == "suspicious"
+    notice = result.to_payment({"source": "bank"})
+    assert notice is not None and abs(notice.occurred_at - datetime.now(UTC)) < timedelta(minutes=5)
+    assert "out of range" in notice.details["Note"]
+
+
+def test_an_alert_outside_the_payment_bounds_becomes_an_unread_mail_notice() -> None:
+    payment = verdict(upi_credit_mail(amount="1,000,000,000,000,000.00")).to_payment({"source": "bank"})
+    assert payment is not None and payment.amount is None and payment.kind == "bank.unparsed_email"
+    assert "amount" in payment.details["Reason"]
