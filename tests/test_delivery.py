@@ -175,6 +175,7 @@ async def test_a_payment_that_cannot_be_shown_fails_at_once_and_a_plain_alert_go
     assert "cannot be shown (Overflow" in failed.last_error and "plain alert" in failed.last_error
     assert await store.pending(LANE) == []
     assert metric(metrics, "failed") == 1 and metric(metrics, "sent") == 2
+    assert "cannot be shown" in health.last_error  # /health says why
 
 
 async def test_the_plain_alert_is_retried_like_any_send_so_it_is_never_lost(store):
