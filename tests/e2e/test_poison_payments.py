@@ -10,23 +10,26 @@ delivery fails at once, a plain fallback alert says a payment arrived, `payalert
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from payalert_core import FALLBACK_KIND
-from payalert_core.testing import DaemonFactory, DaemonProcess
+from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotFactory, TelegramAPI, corpus_path
+from payalert_core.testing.telegram_api import TOKEN, FloodLimits
 
 from ..webhook_client import signed_post, webhook_source
 from .hostile import Tally, alert_counts, recorded, stored_external_ids
 from .mixed_sources import wait_outbox_empty
 from .tallying import tally
+from .test_spoofing import bank_spoofs
 
 SOURCE = "shop"
 #: Bodies that must be refused, with the field the answer must name.
@@ -244,3 +247,56 @@ def test_text_cannot_forge_lines_or_escape_the_terminal(daemon: DaemonProcess) -
     assert "\x1b" not in printed and "\u202e" not in printed and "\u2066" not in printed
     assert "\nSource: hdfc-bank" not in printed and "\n  Source: hdfc-bank" not in printed
     assert "  From: Asha Source: hdfc-bank 🟢 +99,999.00 INR" in printed
+
+
+def test_a_forged_mail_dated_year_9999_becomes_a_notice_and_jams_no_lane(
+    dovecot_server: DovecotFactory,
+    payalert_daemon: DaemonFactory,
+    telegram_api: TelegramAPI,
+    reliability: Any,
+) -> None:
+    """No secret needed: anyone can mail the bank's look-alike with a Date no time zone can convert."""
+    telegram_api.limits = FloodLimits(chat_interval=0.05)
+    genuine = (corpus_path("bank", "eml") / "hdfc_upi_credit_1.eml").read_bytes()
+    forged = re.sub(
+        rb"^Date:[^\n]*\n",
+        b"Date: Fri, 31 Dec 9999 23:59:59 -1400\r\n",
+        bank_spoofs(genuine)["no authentication results"],
+        count=1,
+        flags=re.M,
+    )
+    server = dovecot_server()
+    telegram = {
+        "type": "telegram",
+        "token": TOKEN,
+        "destinations": [111],
+        "base_url": telegram_api.url,
+        "timezone": "Pacific/Kiritimati",
+        "commands": False,
+        "rate_limits": {"chat_interval": "0.05s"},
+    }
+    daemon = payalert_daemon.start(
+        sources={"bank": server.source_options(authserv_id="mx.google.com"), SOURCE: webhook_source()},
+        notifiers={"console": {"type": "console", "timezone": "UTC"}, "tg": telegram},
+    )
+    daemon.wait_for(
+        lambda: daemon.health().json()["sources"]["bank"].get("connection") in ("idle", "polling")
+    )
+    server.append(forged)
+    daemon.wait_for(lambda: any(a.payment.source == "bank" for a in recorded(daemon)), timeout=30)
+    assert signed_post(daemon, SOURCE, body("after-the-forgery")).status == 202
+    wait_outbox_empty(daemon, timeout=30)
+    alerts = [a.payment for a in recorded(daemon)]
+    counts = tally(
+        ["bank", "after-the-forgery"], [p.external_id if p.source == SOURCE else p.source for p in alerts]
+    )
+    reliability.record_tally(
+        "poison: forged mail dated 31 Dec 9999 -1400", counts, note="notice dated when read; 3 notifiers flow"
+    )
+    notice, payment = alerts
+    assert notice.kind == "bank.suspicious_email" and "out of range" in notice.details["Note"]
+    assert abs(notice.occurred_at - datetime.now(UTC)) < timedelta(minutes=5)
+    assert payment.external_id == "after-the-forgery"
+    assert len(telegram_api.wait_for_messages(2, 111, timeout=20)) == 2
+    assert daemon.health().json()["deliveries"] == {"pending": 0, "failed": 0}
+    assert "Traceback" not in daemon.output()
