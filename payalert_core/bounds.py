@@ -22,6 +22,7 @@ MAX_AMOUNT = Decimal(10) ** MAX_AMOUNT_DIGITS
 MAX_DECIMAL_PLACES = 18
 #: The earliest time a payment may have happened.
 EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST_STAMP = EARLIEST_TIME.timestamp()
 #: How far in the future a payment's time may lie (clocks differ; no payment happens tomorrow).
 FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -80,6 +81,15 @@ def one_line(value: Any, limit: int) -> str:
     return text
 
 
+def are_safe_lines(texts: list[Any]) -> bool:
+    """True when every value is text with nothing :func:`one_line` would change but its length."""
+    try:
+        joined = "".join(texts)  # one check for all: the common case, nothing to clean
+    except TypeError:  # a value that is not text
+        return False
+    return joined.isprintable() or _UNSAFE.search(joined) is None  # isprintable: fast, but stricter
+
+
 def _replacement(match: re.Match[str]) -> str:
     return "\ufffd" if "\ud800" <= match.group() <= "\udfff" else ""
 
@@ -109,23 +119,27 @@ def check_amount(amount: Decimal) -> None:
     Only comparisons and the digit tuple are used, so even ``1E+1000000`` is refused without any
     arithmetic on it.
     """
+    admitted_amount(amount)
+
+
+def admitted_amount(amount: Decimal) -> Decimal:
+    """``amount`` checked as :func:`check_amount` does, written with at most 18 decimal places.
+
+    Only trailing zeros are dropped (``2.5000…0`` with 24 places becomes ``2.500…0`` with 18).
+    """
     if not amount.is_finite():
         raise InvalidPayment("amount", f"must be a finite number, not {amount}")
     if amount <= 0:
         raise InvalidPayment("amount", "must be more than 0 (the direction says which way it moved)")
     if amount.adjusted() >= MAX_AMOUNT_DIGITS:
         raise InvalidPayment("amount", f"must be less than 10^{MAX_AMOUNT_DIGITS}")
-    if decimal_places(amount) > MAX_DECIMAL_PLACES:
-        raise InvalidPayment("amount", f"has more than {MAX_DECIMAL_PLACES} decimal places")
-
-
-def without_excess_zeros(amount: Decimal) -> Decimal:
-    """An amount in range written with at most 18 decimal places (only trailing zeros are dropped)."""
     sign, digits, exponent = amount.as_tuple()
     assert isinstance(exponent, int)  # finite
     excess = -MAX_DECIMAL_PLACES - exponent
     if excess <= 0:
         return amount
+    if decimal_places(amount) > MAX_DECIMAL_PLACES:
+        raise InvalidPayment("amount", f"has more than {MAX_DECIMAL_PLACES} decimal places")
     return Decimal((sign, digits[: len(digits) - excess], -MAX_DECIMAL_PLACES))
 
 
@@ -142,9 +156,10 @@ def check_time(moment: datetime, latest: datetime | None) -> None:
     """Raise :class:`InvalidPayment` unless ``moment`` is tz-aware, after 1970 and not after ``latest``."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidPayment("occurred_at", "must be timezone-aware")
-    if moment < EARLIEST_TIME:
+    stamp = moment.timestamp()  # plain numbers compare faster than aware times, and never overflow
+    if stamp < _EARLIEST_STAMP:
         raise InvalidPayment("occurred_at", f"{moment.isoformat()} is before 1970")
-    if latest is not None and moment > latest:
+    if latest is not None and stamp > latest.timestamp():
         raise InvalidPayment("occurred_at", f"{moment.isoformat()} is in the future")
 
 

@@ -5,18 +5,25 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import operator
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
 from .bounds import (
+    DETAIL_KEY_LIMIT,
+    DETAIL_VALUE_LIMIT,
+    DETAILS_LIMIT,
+    EXTERNAL_ID_LIMIT,
     TEXT_LIMITS,
     InvalidPayment,
+    admitted_amount,
+    are_safe_lines,
     check_amount,
     check_time,
     decimal_places,
@@ -24,10 +31,11 @@ from .bounds import (
     one_line,
     safe_details,
     safe_external_id,
-    without_excess_zeros,
 )
 
 _CURRENCY = re.compile(r"[A-Z0-9]{2,12}")
+_TEXT_FIELDS = operator.attrgetter(*TEXT_LIMITS)
+_TEXT_LIMIT_VALUES = tuple(TEXT_LIMITS.values())
 #: Set while reading a stored payment back: it was admitted when stored, and the clock has moved since.
 _RESTORING: ContextVar[bool] = ContextVar("payalert_restoring_payment", default=False)
 
@@ -80,6 +88,8 @@ class Payment:
     link: str | None = None
     details: dict[str, str] = field(default_factory=dict)
     raw: Any = None
+    #: True on a payment :meth:`from_json` read back: its amount, currency and time were not checked.
+    read_back: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         if not self.external_id:
@@ -98,17 +108,32 @@ class Payment:
             if self.currency is not None and not _is_currency_code(self.currency):
                 self._set("currency", one_line(self.currency, 16))  # shown as stored, made safe
         else:
-            self.check_bounds()
             if self.amount is not None:
-                self._set("amount", without_excess_zeros(self.amount))
+                self._set("amount", admitted_amount(self.amount))
+            self._check_currency_and_time()
         if not isinstance(self.direction, Direction):
             self._set("direction", Direction(self.direction))
-        self._set("external_id", safe_external_id(self.external_id))
-        for name, limit in TEXT_LIMITS.items():
-            value = getattr(self, name)
-            if value is not None:
-                self._set(name, one_line(value, limit))
-        self._set("details", safe_details(self.details or {}))
+        if not self._text_is_safe():
+            self._set("external_id", safe_external_id(self.external_id))
+            for name, limit in TEXT_LIMITS.items():
+                value = getattr(self, name)
+                if value is not None:
+                    self._set(name, one_line(value, limit))
+            self._set("details", safe_details(self.details or {}))
+
+    def _text_is_safe(self) -> bool:
+        """True when no text field needs cleaning or cutting (most payments: one regex search)."""
+        details = self.details
+        if type(details) is not dict or len(details) > DETAILS_LIMIT:
+            return False
+        texts = [text or "" for text in _TEXT_FIELDS(self)]
+        return (
+            are_safe_lines([self.external_id, *texts, *details, *details.values()])
+            and len(self.external_id) <= EXTERNAL_ID_LIMIT
+            and all(map(operator.le, map(len, texts), _TEXT_LIMIT_VALUES))
+            and max(map(len, details), default=0) <= DETAIL_KEY_LIMIT
+            and max(map(len, details.values()), default=0) <= DETAIL_VALUE_LIMIT
+        )
 
     def check_bounds(self) -> None:
         """Raise :class:`~payalert_core.InvalidPayment` when the amount, currency or time is out of range.
@@ -118,6 +143,9 @@ class Payment:
         """
         if self.amount is not None:
             check_amount(self.amount)
+        self._check_currency_and_time()
+
+    def _check_currency_and_time(self) -> None:
         if self.currency is not None and not _is_currency_code(self.currency):
             shown = one_line(repr(self.currency), 40)
             raise InvalidPayment("currency", f"{shown} is not an upper-case code such as INR or USDT")
@@ -176,7 +204,7 @@ class Payment:
         amount = data["amount"]
         token = _RESTORING.set(True)
         try:
-            return cls(
+            payment = cls(
                 source=data["source"],
                 kind=data["kind"],
                 external_id=data["external_id"],
@@ -194,6 +222,8 @@ class Payment:
             )
         finally:
             _RESTORING.reset(token)
+        object.__setattr__(payment, "read_back", True)
+        return payment
 
 
 def _is_currency_code(currency: Any) -> bool:

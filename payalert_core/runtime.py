@@ -96,7 +96,8 @@ class SourceRuntimeImpl:
             if processed is None:
                 filtered += 1
             else:
-                processed.check_bounds()
+                if processed.read_back:  # any other payment met the bounds when it was built
+                    processed.check_bounds()
                 accepted.append(processed)
         state = {(f"source:{self.name}", key): value for key, value in cursors.items()} if cursors else {}
         if not accepted and not state:

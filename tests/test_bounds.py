@@ -185,3 +185,10 @@ def test_a_payment_stored_under_older_bounds_reads_back_and_fails_only_when_form
         format_amount(old.amount, old.currency)
     with pytest.raises(InvalidPayment, match="amount"):
         old.replace(title="again")  # anything built from it meets the bounds
+
+
+def test_only_a_payment_read_back_is_marked_as_not_checked():
+    built = make()
+    again = Payment.from_json(built.to_json())
+    assert (built.read_back, again.read_back, again.replace(title="x").read_back) == (False, True, False)
+    assert again == built
