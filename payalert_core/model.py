@@ -122,11 +122,11 @@ class Payment:
             self._set("details", safe_details(self.details or {}))
 
     def _text_is_safe(self) -> bool:
-        """True when no text field needs cleaning or cutting (most payments: one regex search)."""
+        """True when no text field needs cleaning or cutting (most payments: one check over all text)."""
         details = self.details
         if type(details) is not dict or len(details) > DETAILS_LIMIT:
             return False
-        texts = [text or "" for text in _TEXT_FIELDS(self)]
+        texts = ["" if text is None else text for text in _TEXT_FIELDS(self)]
         return (
             are_safe_lines([self.external_id, *texts, *details, *details.values()])
             and len(self.external_id) <= EXTERNAL_ID_LIMIT

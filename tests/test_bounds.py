@@ -192,3 +192,13 @@ def test_only_a_payment_read_back_is_marked_as_not_checked():
     again = Payment.from_json(built.to_json())
     assert (built.read_back, again.read_back, again.replace(title="x").read_back) == (False, True, False)
     assert again == built
+
+
+def test_text_fields_that_are_not_text_are_shown_as_text():
+    payment = make(title=0, summary=False, counterparty=12, reference=0.5)
+    assert (payment.title, payment.summary, payment.counterparty, payment.reference) == (
+        "0",
+        "False",
+        "12",
+        "0.5",
+    )
