@@ -2,7 +2,8 @@
 
 Writes from many coroutines are queued and committed together (group commit): one transaction and
 one fsync for everything that arrived meanwhile, each write in its own savepoint so one failing
-write never takes the others down. The statements run on the event loop (microseconds each); only
+write never takes the others down. Ingests are merged into a few bulk statements; when the merged
+statements fail, each ingest runs again on its own, so one bad payment fails only its own request. The statements run on the event loop (microseconds each); only
 the COMMIT, which waits for the disk, runs in a thread. Reads use a second connection, which WAL
 lets see the last commit while the next one is being written.
 
@@ -300,12 +301,7 @@ class Store:
         connection.execute("BEGIN IMMEDIATE")
         try:
             if ingests:
-                self._run_isolated(
-                    connection,
-                    outcomes,
-                    [i for i, _ in ingests],
-                    lambda: _bulk_ingest(connection, [op for _, op in ingests]),
-                )
+                self._ingest_isolated(connection, outcomes, ingests)
             for index, operation in enumerate(operations):
                 if not isinstance(operation, _IngestRequest):
                     self._run_isolated(
@@ -315,6 +311,30 @@ class Store:
             _rollback_quietly(connection)
             raise
         return outcomes
+
+    def _ingest_isolated(
+        self,
+        connection: sqlite3.Connection,
+        outcomes: list[tuple[bool, Any]],
+        ingests: list[tuple[int, _IngestRequest]],
+    ) -> None:
+        """Every ingest of the group merged into a few statements; if that fails, each one alone.
+
+        One bad payment (text SQLite cannot encode, a raw payload that cannot be written) then
+        fails only its own request, never the honest ones merged with it.
+        """
+        merged = self._run_isolated(
+            connection,
+            outcomes,
+            [index for index, _ in ingests],
+            lambda: _bulk_ingest(connection, [request for _, request in ingests]),
+        )
+        if merged or len(ingests) == 1:
+            return
+        for index, request in ingests:
+            self._run_isolated(
+                connection, outcomes, [index], functools.partial(_bulk_ingest, connection, [request])
+            )
 
     def _commit(self) -> None:
         """COMMIT (the fsync happens here); roll back if it fails."""
@@ -331,8 +351,11 @@ class Store:
         outcomes: list[tuple[bool, Any]],
         indexes: list[int],
         work: Callable[[], list[Any]],
-    ) -> None:
-        """Run ``work`` in a savepoint; its results (or its error) go to ``outcomes[indexes]``."""
+    ) -> bool:
+        """Run ``work`` in a savepoint; its results (or its error) go to ``outcomes[indexes]``.
+
+        Returns True when ``work`` succeeded.
+        """
         connection.execute("SAVEPOINT op")
         try:
             results = work()
@@ -344,9 +367,10 @@ class Store:
             connection.execute("RELEASE op")
             for index in indexes:
                 outcomes[index] = (False, error)
-            return
+            return False
         for index, result in zip(indexes, results, strict=True):
             outcomes[index] = (True, result)
+        return True
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read-only ``query`` (indexed and short) on the reading connection."""

@@ -52,6 +52,26 @@ async def test_concurrent_ingests_share_commits(store):
     assert store.commits < 200  # group commit: fewer transactions than ingests
 
 
+class _Unwritable:
+    """A value in a payment's raw payload that cannot be turned into text."""
+
+    def __str__(self) -> str:
+        raise ValueError("cannot be written")
+
+
+async def test_one_bad_payment_fails_only_its_own_ingest_not_those_committed_with_it(store):
+    honest = [store.ingest([payment(f"ok{i}")], LANES, {("source:shop", f"c{i}"): i}) for i in range(20)]
+    bad = store.ingest([payment("bad").replace(raw={"x": _Unwritable()})], LANES, {})
+    results = await asyncio.gather(*honest[:10], bad, *honest[10:], return_exceptions=True)
+    assert isinstance(results[10], ValueError)
+    assert [len(r.new_event_ids) for r in results if not isinstance(r, BaseException)] == [1] * 20
+    assert store.commits < 20  # the honest ones still share commits
+    stored = {p.external_id for p in await store.recent_payments(100)}
+    assert stored == {f"ok{i}" for i in range(20)}
+    assert [await store.load_state("source:shop", f"c{i}") for i in range(20)] == list(range(20))
+    assert (await store.delivery_counts())["tg"]["pending"] == 40
+
+
 async def test_delivery_status_changes_and_retry_failed(store):
     await store.ingest([payment("a"), payment("b")], [Lane("n", "t")], {})
     first, second = await store.pending(Lane("n", "t"))

@@ -41,7 +41,7 @@ def fill_up(store: Store) -> None:
 
 
 def big_payment(external_id: str):
-    return payment(external_id).replace(summary=BIG)
+    return payment(external_id).replace(raw={"text": BIG})
 
 
 async def test_a_full_database_fails_the_write_says_why_and_takes_it_once_space_returns(store):

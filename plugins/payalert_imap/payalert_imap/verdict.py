@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from payalert_core import Direction, Payment, format_amount
+from payalert_core import Direction, InvalidPayment, Payment, format_amount
 
 from .accounts import account_mismatch, recipient_mismatch
 from .banks import is_bank_domain
@@ -90,6 +90,7 @@ class Verdict:
     message_id: str | None = None
     sent_at: datetime | None = None
     digest: str | None = None
+    date_note: str | None = None
 
     @property
     def is_payment(self) -> bool:
@@ -126,7 +127,11 @@ class Verdict:
     def to_payment(self, context: Mapping[str, Any] | None = None) -> Payment | None:
         """The payment or notice this verdict alerts as, or None when it alerts nothing."""
         if self.is_payment and self.alert is not None:
-            return _payment(self, self.alert, context or {})
+            try:
+                return _payment(self, self.alert, context or {})
+            except InvalidPayment as error:  # e.g. an amount of 10^15 or more: say a bank mail came
+                unread = dataclasses.replace(self, outcome="unparsed", reason=f"the alert's {error}")
+                return _notice(unread, context or {})
         if self.outcome in ("suspicious", "unparsed", "other_account"):
             return _notice(self, context or {})
         return None
@@ -161,6 +166,7 @@ def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) 
         "message_id": facts.message_id,
         "sent_at": facts.sent_at,
         "digest": facts.digest,
+        "date_note": facts.date_note,
     }
     skipped = settings.filtered_out(facts)
     if skipped:
@@ -301,6 +307,8 @@ def _payment(verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any]) -
     if alert.balance is not None:
         details["Balance"] = format_amount(alert.balance, alert.currency if alert.currency else "INR")
     details["Parser"] = alert.parser
+    if verdict.date_note:
+        details["Note"] = verdict.date_note
     summary_parts = [f"••{alert.account_last4}" if alert.account_last4 else "", alert.reference or ""]
     return Payment(
         source=str(context.get("source", "")),
@@ -333,6 +341,8 @@ def _notice(verdict: Verdict, context: Mapping[str, Any]) -> Payment:
     details = {"Subject": verdict.subject or "(no subject)", "From": sender, "Reason": verdict.reason or ""}
     if verdict.outcome == "other_account" and verdict.alert is not None and verdict.alert.account_last4:
         details["Account"] = f"••{verdict.alert.account_last4}"
+    if verdict.date_note:
+        details["Note"] = verdict.date_note
     return Payment(
         source=str(context.get("source", "")),
         kind=kind,
