@@ -232,7 +232,11 @@ async def _with_store(config: Config, action: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``payalert`` command: exit 2 with one line for anything the user can fix."""
+    """Entry point of the ``payalert`` command: one line and a non-zero status for anything the user can fix.
+
+    The status is the error's ``exit_code``: 2 for a mistake to fix (config, usage), 3 when another
+    daemon holds the data directory, 75 (EX_TEMPFAIL) when its disk is full.
+    """
     try:
         found = get_plugin_manager()
         found.manager.hook.payalert_register_commands(cli=cli)
@@ -248,6 +252,6 @@ def main(argv: list[str] | None = None) -> None:
     except UserError as error:
         for line in str(error).splitlines():
             click.echo(f"payalert: error: {line}", err=True)
-        sys.exit(2)
+        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .config import Config, load_config
+from .datadirlock import DataDirLock
 from .delivery import DeliveryService, LaneWorker
 from .errors import ConfigError, UserError
 from .health import HealthRecord, health_document
@@ -41,6 +42,7 @@ class Daemon:
     def __init__(self, config: Config, plugins: Plugins) -> None:
         self.config = config
         self.plugins = plugins
+        self.data_dir_lock = DataDirLock(config.store_path.parent)
         self.store = Store(config.store_path)
         self.metrics = Metrics()
         self.runner: web.AppRunner | None = None
@@ -107,7 +109,8 @@ class Daemon:
             self.source_health[name] = health
 
     async def start(self) -> None:
-        """Open the store, then start everything the config describes."""
+        """Take the data directory, open the store, then start everything the config describes."""
+        self.data_dir_lock.acquire()
         await self.store.open()
         await self.start_components()
 
@@ -178,6 +181,7 @@ class Daemon:
         log.info("stopping: finishing in-flight requests and sends (up to %.0fs)", grace)
         await self.stop_components()
         await self.store.close()
+        self.data_dir_lock.release()
         log.info("stopped")
 
     async def stop_components(self) -> None:
@@ -242,6 +246,7 @@ class Daemon:
         ):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, event.set)
+        self.data_dir_lock.acquire()  # before anything starts: a second daemon leaves at once
         try:
             await self.start()
             while not self.stop_requested.is_set():
