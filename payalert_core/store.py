@@ -9,6 +9,11 @@ lets see the last commit while the next one is being written.
 When the disk refuses writes (full, read-only, I/O errors) a group fails as a whole and is rolled
 back; the store remembers why (``write_health()``, shown in ``/health``) until a commit succeeds
 again. Delivery outcomes wait for the disk instead of failing: a lane must not move on unrecorded.
+
+How many deliveries wait, per notifier and status (``delivery_counts()``, read by ``/health`` and
+``/metrics`` on every request), is counted once at open and then kept up to date from the store's
+own committed writes; a change made by another process (``payalert retry-failed``) is noticed
+through SQLite's ``data_version`` within ``EXTERNAL_CHANGE_CHECK_SECONDS`` and counted again.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from .deliverycounts import DeliveryCounts
 from .errors import UserError
 from .model import Payment
 
@@ -49,6 +55,8 @@ RECORD_RETRY_FIRST = 0.05
 RECORD_RETRY_MAX = 2.0
 #: While writes fail and nothing else writes, how often (seconds) an empty write checks for recovery.
 RECOVERY_PROBE_SECONDS = 2.0
+#: How often (seconds) the writer looks for commits another process made to the outbox.
+EXTERNAL_CHANGE_CHECK_SECONDS = 2.0
 
 MIGRATIONS: list[str] = [
     """
@@ -148,6 +156,10 @@ class Store:
         self._writer: asyncio.Task | None = None
         self.commits = 0
         self._write_failure: tuple[str, float] | None = None  # (reason, since) while writes fail
+        self.waiting = DeliveryCounts()
+        self._data_version: int | None = None  # the writer's view: changes only on others' commits
+        self._external_check: asyncio.TimerHandle | None = None
+        self._external_check_due = False
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -155,6 +167,7 @@ class Store:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
         self._wakeup = asyncio.Event()
         self._writer = asyncio.create_task(self._write_loop(), name="payalert-store-writer")
+        self._schedule_external_check()
 
     def _open_sync(self) -> None:
         try:
@@ -195,9 +208,13 @@ class Store:
         self._connection = connection
         self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._reader.execute("PRAGMA query_only=ON")
+        self._apply_count(self._count_waiting())
 
     async def close(self) -> None:
         """Commit what is queued, then close the connection."""
+        if self._external_check is not None:
+            self._external_check.cancel()
+            self._external_check = None
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -264,6 +281,9 @@ class Store:
             self._wakeup.clear()
             if self._queue:
                 await self._flush()
+            if self._external_check_due:
+                self._external_check_due = False
+                await self._follow_external_changes()
 
     async def _flush(self) -> None:
         batch, self._queue = self._queue, []
@@ -359,12 +379,53 @@ class Store:
             raise RuntimeError("store is closed")
         return self._connection
 
+    # -- counts of waiting deliveries -------------------------------------------------------------
+    def _count_waiting(self) -> tuple[int, list[tuple[str, str, int]]]:
+        """The writer's data version and the deliveries not yet sent, counted (a scan of the outbox)."""
+        connection = self._require_connection()
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        return version, connection.execute(_COUNT_WAITING).fetchall()
+
+    def _apply_count(self, counted: tuple[int, list[tuple[str, str, int]]]) -> None:
+        self._data_version, rows = counted
+        self.waiting.reset(rows)
+
+    def _schedule_external_check(self) -> None:
+        def due() -> None:
+            self._external_check_due = True
+            if self._wakeup is not None:
+                self._wakeup.set()
+            self._schedule_external_check()
+
+        self._external_check = asyncio.get_running_loop().call_later(EXTERNAL_CHANGE_CHECK_SECONDS, due)
+
+    async def _follow_external_changes(self) -> None:
+        """Count again when another process committed (the writer loop owns the connection here)."""
+        connection = self._require_connection()
+        try:
+            if connection.execute("PRAGMA data_version").fetchone()[0] == self._data_version:
+                return
+            # Let every writer whose commit already returned apply its own change first; the
+            # count below includes those commits, and later ones apply on top of it.
+            await asyncio.sleep(0)
+            counted = await asyncio.get_running_loop().run_in_executor(self._executor, self._count_waiting)
+            self._apply_count(counted)
+        except sqlite3.Error as error:  # a disk error: the count is retried at the next check
+            log.warning("counting the deliveries waiting in %s failed: %s", self.path, error)
+
+    async def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """``{notifier: {"pending": n, "failed": n}}``, from memory: cheap enough for every request."""
+        return self.waiting.snapshot()
+
     # -- writes -----------------------------------------------------------------------------------
     async def ingest(
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> StoredIngest:
         """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
-        return await self.write(_IngestRequest(payments, lanes, state))
+        stored: StoredIngest = await self.write(_IngestRequest(payments, lanes, state))
+        for lane in lanes:
+            self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
+        return stored
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
@@ -385,17 +446,23 @@ class Store:
     async def _update(self, delivery_id: int, status: str, error: str | None, next_at: float | None) -> None:
         now = time.time()
 
-        def operation(connection: sqlite3.Connection) -> None:
+        def operation(connection: sqlite3.Connection) -> tuple[str, str] | None:
+            before = connection.execute(
+                "SELECT notifier, status FROM deliveries WHERE id = ?", (delivery_id,)
+            ).fetchone()
             connection.execute(
                 "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?,"
                 " next_attempt_at = COALESCE(?, next_attempt_at), first_attempt_at = COALESCE(first_attempt_at, ?),"
                 " updated_at = ? WHERE id = ?",
                 (status, error, next_at, now, _now_iso(), delivery_id),
             )
+            return before
 
-        await self._write_until_recorded(operation)
+        before = await self._write_until_recorded(operation)
+        if before is not None:
+            self.waiting.move(before[0], before[1], status)
 
-    async def _write_until_recorded(self, operation: Callable[[sqlite3.Connection], None]) -> None:
+    async def _write_until_recorded(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         """Write a delivery outcome, waiting out storage errors until it is recorded or cancelled.
 
         Failing instead would make the lane send the same alert again, or stop it. The wait grows to
@@ -404,8 +471,7 @@ class Store:
         delay = RECORD_RETRY_FIRST
         while True:
             try:
-                await self.write(operation)
-                return
+                return await self.write(operation)
             except sqlite3.Error as error:
                 if not is_storage_error(error):
                     raise
@@ -416,16 +482,26 @@ class Store:
         """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
         now = time.time()
 
-        def operation(connection: sqlite3.Connection) -> int:
-            sql = "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, first_attempt_at = NULL"
-            sql += ", updated_at = ? WHERE status = 'failed'"
-            parameters: list[Any] = [now, _now_iso()]
+        def operation(connection: sqlite3.Connection) -> list[tuple[str, int]]:
+            where = "status = 'failed'"
+            chosen: list[Any] = []
             if ids is not None:
-                sql += f" AND id IN ({','.join('?' * len(ids))})"
-                parameters += list(ids)
-            return connection.execute(sql, parameters).rowcount
+                where += f" AND id IN ({','.join('?' * len(ids))})"
+                chosen = list(ids)
+            moved = connection.execute(
+                f"SELECT notifier, COUNT(*) FROM deliveries WHERE {where} GROUP BY notifier", chosen
+            ).fetchall()
+            connection.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, first_attempt_at = NULL,"
+                f" updated_at = ? WHERE {where}",
+                [now, _now_iso(), *chosen],
+            )
+            return moved
 
-        return await self.write(operation)
+        moved = await self.write(operation)
+        for notifier, count in moved:
+            self.waiting.move(notifier, "failed", "pending", count)
+        return sum(count for _, count in moved)
 
     # -- reads ------------------------------------------------------------------------------------
     async def load_state(self, owner: str, key: str) -> Any:
@@ -457,20 +533,6 @@ class Store:
                 connection, f"d.status IN ({marks}) ORDER BY d.id LIMIT ?", (*statuses, limit)
             )
         )
-
-    async def delivery_counts(self) -> dict[str, dict[str, int]]:
-        """``{notifier: {"pending": n, "failed": n}}``."""
-
-        def query(connection: sqlite3.Connection) -> dict[str, dict[str, int]]:
-            counts: dict[str, dict[str, int]] = {}
-            rows = connection.execute(
-                "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY notifier, status"
-            )
-            for notifier, status, count in rows:
-                counts.setdefault(notifier, {"pending": 0, "failed": 0})[status] = count
-            return counts
-
-        return await self.read(query)
 
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest stored payments, newest first."""
@@ -543,6 +605,9 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
     return results
 
 
+_COUNT_WAITING = (
+    "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY notifier, status"
+)
 _SAVE_STATE = (
     "INSERT INTO state (owner, key, value, updated_at) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
