@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .configtypes import Duration, NotifierConfig, SourceConfig
 from .errors import ConfigError
@@ -49,6 +49,25 @@ class DeliverySettings(BaseModel):
     )
 
 
+class HealthSettings(BaseModel):
+    """Who may read the details of /health, and /metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that shows /health's details; without it /health shows only status and problems.",
+    )
+    protect_metrics: bool = Field(default=True, description="With a token set, /metrics requires it too.")
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters; make one with `openssl rand -hex 32`")
+        return token
+
+
 class Settings(BaseModel):
     """The top level of ``config.yaml``."""
 
@@ -58,6 +77,7 @@ class Settings(BaseModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     server: ServerSettings = Field(default_factory=ServerSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     notifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -178,7 +198,7 @@ def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple
     if problems or settings is None:
         raise ConfigError(problems)
     config = Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
-    config.secrets = _collect_secrets([*sources.values(), *notifiers.values()])
+    config.secrets = _collect_secrets([settings.health, *sources.values(), *notifiers.values()])
     return config
 
 

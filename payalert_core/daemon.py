@@ -156,7 +156,15 @@ class Daemon:
     async def _start_server(self) -> None:
         server = self.config.settings.server
         push_sources = [source for source in self.sources.values() if isinstance(source, PushSource)]
-        app = build_app(self.status, self.metrics_text, push_sources, server.max_body_bytes)
+        access = self.config.settings.health
+        app = build_app(
+            self.status,
+            self.metrics_text,
+            push_sources,
+            server.max_body_bytes,
+            token=access.token.get_secret_value() if access.token else None,
+            protect_metrics=access.protect_metrics,
+        )
         self.runner = web.AppRunner(
             app, access_log=None, shutdown_timeout=server.shutdown_grace.total_seconds()
         )

@@ -2,11 +2,15 @@
 
 While the database refuses writes (disk full, read-only), webhooks are answered 503 with one log
 line each (``/health`` says why, under ``store``).
+
+``/health`` shows anyone its status code and the kinds of problem; its details (source names, errors,
+counts) need ``Authorization: Bearer <health.token>``, as ``/metrics`` does when it is protected.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from .health import public_health
 from .source import PushSource
 from .store import is_storage_error
 
@@ -50,17 +55,55 @@ def _answer_503_when_store_fails(handler: Handler) -> Handler:
     return guarded
 
 
+class BearerToken:
+    """Checks ``Authorization: Bearer …`` against a configured token (no token: nobody has it)."""
+
+    def __init__(self, token: str | None) -> None:
+        self._expected = f"Bearer {token}".encode() if token else None
+
+    def verdict(self, request: web.Request) -> bool | None:
+        """True for the right token, False for a wrong one, None when the request brings none."""
+        given = request.headers.get("Authorization")
+        if given is None:
+            return None
+        return self._expected is not None and hmac.compare_digest(given.encode(), self._expected)
+
+
+def _unauthorized() -> web.Response:
+    return web.json_response(
+        {"error": "a valid bearer token is required"},
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer realm="payalert"'},
+    )
+
+
 def build_app(
-    status: StatusProvider, metrics: MetricsProvider, push_sources: list[PushSource], max_body_bytes: int
+    status: StatusProvider,
+    metrics: MetricsProvider,
+    push_sources: list[PushSource],
+    max_body_bytes: int,
+    *,
+    token: str | None = None,
+    protect_metrics: bool = False,
 ) -> web.Application:
-    """The root application with every push source mounted."""
+    """The root application with every push source mounted.
+
+    ``token`` unlocks ``/health``'s details (and ``/metrics`` when ``protect_metrics``); without a
+    token configured, ``/health`` shows only its status and problem kinds.
+    """
     app = web.Application(client_max_size=max_body_bytes)
+    bearer = BearerToken(token)
 
-    async def health(_: web.Request) -> web.Response:
+    async def health(request: web.Request) -> web.Response:
+        allowed = bearer.verdict(request)
+        if allowed is False:
+            return _unauthorized()
         code, body = await status()
-        return web.json_response(body, status=code)
+        return web.json_response(body if allowed else public_health(body), status=code)
 
-    async def prometheus(_: web.Request) -> web.Response:
+    async def prometheus(request: web.Request) -> web.Response:
+        if protect_metrics and token and not bearer.verdict(request):
+            return _unauthorized()
         return web.Response(body=await metrics(), content_type="text/plain", charset="utf-8")
 
     app.router.add_get("/health", health)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from payalert_core import PolledSourceConfig, SourceConfig, StreamSourceConfig
-from payalert_core.config import DeliverySettings, ServerSettings, Settings
+from payalert_core.config import DeliverySettings, HealthSettings, ServerSettings, Settings
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
 
@@ -14,6 +14,7 @@ MODELS = [
     Settings,
     ServerSettings,
     DeliverySettings,
+    HealthSettings,
     SourceConfig,
     PolledSourceConfig,
     StreamSourceConfig,

@@ -61,5 +61,51 @@ async def test_head_follows_get_and_unknown_paths_and_methods_are_refused(client
 
 
 async def test_health_and_metrics_sit_beside_the_hooks(client):
-    assert await (await client.get("/health")).json() == {"status": "ok"}
+    # Without a token configured, /health shows only the status and the kinds of problem.
+    assert await (await client.get("/health")).json() == {"status": "ok", "problems": []}
     assert await (await client.get("/metrics")).text() == "payalert_up 1\n"
+
+
+TOKEN = "health-token-for-tests"
+
+
+async def _degraded():
+    return 503, {
+        "status": "degraded",
+        "problems": ["notifier_failing"],
+        "unhealthy": ["tg"],
+        "notifiers": {"tg": {"last_error": "Forbidden: bot was blocked by chat 5551234"}},
+    }
+
+
+@pytest.fixture
+async def guarded():
+    sources = [Shop("eu", SourceConfig(type="shop"), None)]
+    app = build_app(_degraded, _metrics, sources, 1024, token=TOKEN, protect_metrics=True)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def test_health_details_need_the_token(guarded):
+    anonymous = await guarded.get("/health")
+    assert anonymous.status == 503  # probes still see the status
+    assert await anonymous.json() == {"status": "degraded", "problems": ["notifier_failing"]}
+    trusted = await guarded.get("/health", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert trusted.status == 503 and (await trusted.json())["unhealthy"] == ["tg"]
+    wrong = await guarded.get("/health", headers={"Authorization": "Bearer guess"})
+    assert wrong.status == 401 and wrong.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "tg" not in await wrong.text()
+
+
+async def test_protected_metrics_need_the_token(guarded):
+    assert (await guarded.get("/metrics")).status == 401
+    assert (await guarded.get("/metrics", headers={"Authorization": "Bearer nope"})).status == 401
+    answer = await guarded.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status == 200 and await answer.text() == "payalert_up 1\n"
+
+
+async def test_metrics_stay_open_when_asked(tmp_path):
+    app = build_app(_degraded, _metrics, [], 1024, token=TOKEN, protect_metrics=False)
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.get("/metrics")).status == 200
+        assert (await client.get("/health")).status == 503

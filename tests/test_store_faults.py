@@ -162,7 +162,8 @@ async def test_webhooks_get_503_with_one_log_line_and_health_says_why(store, cap
     async def status():
         return health_document({}, {}, {}, store.write_health())
 
-    app = build_app(status, _metrics, [source], 1024 * 1024)
+    token = "t" * 16
+    app = build_app(status, _metrics, [source], 1024 * 1024, token=token)
     body = json.dumps({"id": "w1", "amount": "5", "currency": "EUR"}).encode()
     headers = {SIGNATURE_HEADER: sign_sha256("s" * 16, body)}
     async with TestClient(TestServer(app)) as client:
@@ -172,7 +173,7 @@ async def test_webhooks_get_503_with_one_log_line_and_health_says_why(store, cap
         assert refused.status == 503
         records = [r for r in caplog.records if r.name == "payalert.server"]
         assert len(records) == 1 and records[0].exc_info is None and "readonly" in records[0].getMessage()
-        health = await client.get("/health")
+        health = await client.get("/health", headers={"Authorization": f"Bearer {token}"})
         document = await health.json()
         assert health.status == 503 and document["status"] == "degraded"
         assert document["store"]["writable"] is False and "readonly" in document["store"]["problem"]
@@ -180,7 +181,7 @@ async def test_webhooks_get_503_with_one_log_line_and_health_says_why(store, cap
         writer(store).execute("PRAGMA query_only=OFF")
         accepted = await client.post("/hooks/shop/", data=body, headers=headers)
         assert accepted.status == 202
-        health = await client.get("/health")
+        health = await client.get("/health", headers={"Authorization": f"Bearer {token}"})
         assert health.status == 200 and (await health.json())["store"]["writable"] is True
     assert [p.amount for p in await store.recent_payments(10)] == [Decimal("5")]
 

@@ -19,6 +19,8 @@ import yaml
 from .recorder import RecordedAlert, read_recorded
 
 TEST_PLUGINS = ("payalert_core.testing.recorder", "payalert_core.testing.feeds")
+#: The ``health.token`` of every test daemon: ``health()`` and ``metrics()`` send it.
+HEALTH_TOKEN = "test-health-token-0123456789"
 PLUGIN_SELECTION_VARIABLES = ("PAYALERT_EXTRA_PLUGINS", "PAYALERT_DISABLED_PLUGINS")
 
 
@@ -75,6 +77,7 @@ class DaemonProcess:
         self.data_dir = Path(config["data_dir"])
         self.log_path = workdir / "daemon.log"
         self.record_path = workdir / "recorded.jsonl"
+        self.health_token: str | None = (config.get("health") or {}).get("token")
         self.process: subprocess.Popen[bytes] | None = None
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
@@ -179,12 +182,15 @@ class DaemonProcess:
         return self.request("POST", path, body, headers)
 
     def health(self) -> Response:
-        """``GET /health``."""
-        return self.request("GET", "/health")
+        """``GET /health`` with the health token: the full document."""
+        return self.request("GET", "/health", headers=self._bearer())
 
     def metrics(self) -> str:
-        """``GET /metrics`` as text."""
-        return self.request("GET", "/metrics").body.decode()
+        """``GET /metrics`` (with the health token) as text."""
+        return self.request("GET", "/metrics", headers=self._bearer()).body.decode()
+
+    def _bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.health_token}"} if self.health_token else {}
 
     # -- alerts ----------------------------------------------------------------------------
     def alerts(self) -> list[RecordedAlert]:
@@ -237,6 +243,7 @@ class DaemonFactory:
 
         ``recorder`` holds extra options of the recording notifier (``delay``, ``fail_first``…);
         pass ``notifiers`` to add others. ``settings`` are merged into the top level of the config.
+        The config sets ``health.token`` to ``HEALTH_TOKEN``, so ``health()`` shows every detail.
         """
         workdir = self.tmp_path / f"daemon{len(self.started)}"
         workdir.mkdir(parents=True)
@@ -244,6 +251,7 @@ class DaemonFactory:
             "server": {"host": "127.0.0.1", "port": free_port()},
             "data_dir": str(workdir / "data"),
             "log_level": "INFO",
+            "health": {"token": HEALTH_TOKEN},
             "sources": sources or {},
             "notifiers": {
                 "recorder": {"type": "recorder", "path": str(workdir / "recorded.jsonl"), **(recorder or {})}
