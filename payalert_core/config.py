@@ -35,6 +35,13 @@ class ServerSettings(BaseModel):
     shutdown_grace: Duration = Field(
         default=timedelta(seconds=10), description="How long in-flight requests and sends may finish."
     )
+    header_timeout: Duration = Field(
+        default=timedelta(seconds=10),
+        description="Time a client has to send a request's headers (and how long an idle connection stays open).",
+    )
+    body_timeout: Duration = Field(
+        default=timedelta(seconds=30), description="Time a client has to send a webhook's body; then 408."
+    )
 
 
 class DeliverySettings(BaseModel):

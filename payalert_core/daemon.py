@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .config import Config, load_config
+from .connections import ConnectionLimit, LimitedTCPSite
 from .datadirlock import DataDirLock
 from .delivery import DeliveryService, LaneWorker
 from .errors import ConfigError, UserError
@@ -30,6 +31,8 @@ log = logging.getLogger("payalert.daemon")
 
 #: A polled source is unhealthy after this many intervals without a successful poll.
 STALE_INTERVALS = 3
+#: Seconds to keep reading (and ignoring) the unread rest of a body after answering, before closing.
+LINGER_SECONDS = 2.0
 
 
 class Daemon:
@@ -157,6 +160,7 @@ class Daemon:
         server = self.config.settings.server
         push_sources = [source for source in self.sources.values() if isinstance(source, PushSource)]
         access = self.config.settings.health
+        connections = ConnectionLimit.for_open_files()
         app = build_app(
             self.status,
             self.metrics_text,
@@ -164,12 +168,20 @@ class Daemon:
             server.max_body_bytes,
             token=access.token.get_secret_value() if access.token else None,
             protect_metrics=access.protect_metrics,
+            body_timeout=server.body_timeout.total_seconds(),
+            connections=connections,
         )
+        # aiohttp's keep-alive timer runs from the moment a connection opens (and again after each
+        # answer) and closes it if no complete request has arrived: it bounds the time to send headers.
         self.runner = web.AppRunner(
-            app, access_log=None, shutdown_timeout=server.shutdown_grace.total_seconds()
+            app,
+            access_log=None,
+            shutdown_timeout=server.shutdown_grace.total_seconds(),
+            keepalive_timeout=server.header_timeout.total_seconds(),
+            lingering_time=LINGER_SECONDS,
         )
         await self.runner.setup()
-        site = web.TCPSite(self.runner, server.host, server.port)
+        site = LimitedTCPSite(self.runner, server.host, server.port, connections)
         try:
             await site.start()
         except OSError as error:
@@ -180,8 +192,7 @@ class Daemon:
             raise UserError(
                 f"server: cannot listen on {server.host}:{server.port} ({error.strerror})"
             ) from None
-        sockets = getattr(site._server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else server.port
+        self.port = site.port
 
     async def stop(self) -> None:
         """Graceful stop: no new requests, in-flight ingests finish, sends get a bounded time, store closes."""

@@ -327,6 +327,8 @@ def test_systemd_unit_verifies_and_scores_as_well_sandboxed(image: Image) -> Non
     filters = [value for key, value in unit["Service"] if key == "SystemCallFilter"]
     assert filters[0] == "@system-service"
     assert unit_value(unit, "Install", "WantedBy") == "multi-user.target"
+    # Slow clients cannot use up the file descriptors: payalert keeps half the limit for connections.
+    assert int(unit_value(unit, "Service", "LimitNOFILE")) >= 16384
     # The stop timeout covers the three phases that each get server.shutdown_grace, plus closing.
     grace = ServerSettings().shutdown_grace.total_seconds()
     assert seconds(unit_value(unit, "Service", "TimeoutStopSec")) >= 3 * grace + 10

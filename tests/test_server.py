@@ -1,5 +1,7 @@
 """How push sources' routes are served: under /hooks/<name>, each source apart from the others."""
 
+import asyncio
+
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -109,3 +111,28 @@ async def test_metrics_stay_open_when_asked(tmp_path):
     async with TestClient(TestServer(app)) as client:
         assert (await client.get("/metrics")).status == 200
         assert (await client.get("/health")).status == 503
+
+
+async def test_a_body_that_arrives_too_slowly_gets_408_and_the_source_never_sees_it():
+    seen = []
+
+    class Counting(Shop):
+        async def answer(self, request: web.Request) -> web.Response:
+            seen.append(await request.read())
+            return web.json_response({"ok": True})
+
+    app = build_app(
+        _status, _metrics, [Counting("eu", SourceConfig(type="shop"), None)], 1024, body_timeout=0.2
+    )
+
+    async def trickle():
+        yield b"{"
+        await asyncio.sleep(2)
+        yield b"}"
+
+    async with TestClient(TestServer(app)) as client:
+        slow = await client.post("/hooks/eu/", data=trickle(), headers={"Content-Length": "2"})
+        assert slow.status == 408
+        fast = await client.post("/hooks/eu/", data=b"{}")
+        assert fast.status == 200
+    assert seen == [b"{}"]
