@@ -46,7 +46,7 @@ class Daemon:
         self.config = config
         self.plugins = plugins
         self.data_dir_lock = DataDirLock(config.store_path.parent)
-        self.store = Store(config.store_path)
+        self.store = Store(config.store_path, keep_reserve=True)
         self.metrics = Metrics()
         self.runner: web.AppRunner | None = None
         self.stop_requested = asyncio.Event()

@@ -10,6 +10,14 @@ When the disk refuses writes (full, read-only, I/O errors) a group fails as a wh
 back; the store remembers why (``write_health()``, shown in ``/health``) until a commit succeeds
 again. Delivery outcomes wait for the disk instead of failing: a lane must not move on unrecorded.
 
+A full disk must not wedge the store: the write-ahead log is checkpointed whenever it grows past
+the disk reserve's size, and cut back to that size, so the database file holds the data and the
+log stays small (SQLite's default, 4 MB, exceeded whole small volumes: the database file stayed
+empty while the log filled the disk). A store that keeps a reserve (the daemon's) deletes it when SQLite reports the disk full,
+checkpoints, and then refuses new payments (``ingest`` raises SQLITE_FULL: webhooks get 503) while
+delivery outcomes and states keep being recorded in the freed space; once the file system has room
+again the reserve is allocated anew and payments are accepted (checked every few seconds).
+
 How many deliveries wait, per notifier and status (``delivery_counts()``, read by ``/health`` and
 ``/metrics`` on every request), is counted once at open and then kept up to date from the store's
 own committed writes; a change made by another process (``payalert retry-failed``) is noticed
@@ -20,9 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -33,7 +43,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from .deliverycounts import DeliveryCounts
-from .errors import UserError
+from .diskreserve import DiskReserve
+from .errors import StorageUnavailable, UserError
 from .model import Payment
 
 T = TypeVar("T")
@@ -55,8 +66,11 @@ RECORD_RETRY_FIRST = 0.05
 RECORD_RETRY_MAX = 2.0
 #: While writes fail and nothing else writes, how often (seconds) an empty write checks for recovery.
 RECOVERY_PROBE_SECONDS = 2.0
-#: How often (seconds) the writer looks for commits another process made to the outbox.
+#: How often (seconds) the writer looks for commits another process made to the outbox, and,
+#: while the disk is full, whether space has come back.
 EXTERNAL_CHANGE_CHECK_SECONDS = 2.0
+#: While the disk is full, the write-ahead log is checkpointed at this fraction of the reserve.
+LOW_SPACE_CHECKPOINT_SHARE = 0.25
 
 MIGRATIONS: list[str] = [
     """
@@ -92,6 +106,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+BUSY_TIMEOUT_MS = 5000
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,14 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def is_disk_full(error: BaseException) -> bool:
+    """True for SQLITE_FULL (and ENOSPC): the disk has no room left."""
+    if isinstance(error, OSError):
+        return error.errno == errno.ENOSPC
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == sqlite3.SQLITE_FULL
+
+
 def is_storage_error(error: BaseException) -> bool:
     """True for SQLite errors caused by the disk (full, read-only, I/O), which clear when it recovers."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -144,10 +167,19 @@ def is_storage_error(error: BaseException) -> bool:
 
 
 class Store:
-    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns."""
+    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns.
 
-    def __init__(self, path: Path) -> None:
+    ``keep_reserve``: keep a disk reserve in the data directory and refuse payments while the disk
+    is full (the daemon's store); commands run beside the daemon leave it to the daemon.
+    """
+
+    def __init__(self, path: Path, keep_reserve: bool = False) -> None:
         self.path = path
+        self.keep_reserve = keep_reserve
+        self.reserve = DiskReserve(path.parent)
+        self._wal_path = path.with_name(path.name + "-wal")
+        self._low_space_since: float | None = None  # while the disk is full: payments are refused
+        self._disk_full_noticed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store")
         self._connection: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
@@ -172,13 +204,17 @@ class Store:
     def _open_sync(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.reserve.measure()
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL").fetchone()
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA busy_timeout=5000")
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._bound_the_log(connection)
             version = connection.execute("PRAGMA user_version").fetchone()[0]
         except (OSError, sqlite3.Error) as error:
+            if is_disk_full(error):
+                raise self._full_at_start(error) from None
             raise UserError(
                 f"data_dir: cannot use the database at {self.path} ({error}); "
                 "point data_dir at a writable folder"
@@ -194,13 +230,11 @@ class Store:
                 connection.executescript(
                     f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version={number + 1}; COMMIT;"
                 )
-            # Probe that a write really works: read-only file systems pass connect(), and a file
-            # system the kernel turned read-only after an error even passes an empty transaction.
-            connection.execute("BEGIN IMMEDIATE")
-            _rewrite_version(connection)
-            connection.execute("COMMIT")
+            self._probe_write(connection)
         except sqlite3.Error as error:
             connection.close()
+            if is_disk_full(error):
+                raise self._full_at_start(error) from None
             raise UserError(
                 f"data_dir: cannot write the database at {self.path} ({error}); "
                 "point data_dir at a writable folder"
@@ -209,6 +243,31 @@ class Store:
         self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._reader.execute("PRAGMA query_only=ON")
         self._apply_count(self._count_waiting())
+        if self.keep_reserve and self._low_space_since is None and not self._allocate_reserve():
+            self._enter_low_space("no room for the disk reserve")
+
+    def _probe_write(self, connection: sqlite3.Connection) -> None:
+        """Check that a write really works, freeing the reserve once if the disk is full.
+
+        Read-only file systems pass connect(), and a file system the kernel turned read-only after
+        an error even passes an empty transaction: only a real write tells.
+        """
+        try:
+            _rewrite_version_in_a_transaction(connection)
+        except sqlite3.Error as error:
+            if not (self.keep_reserve and is_disk_full(error)):
+                raise
+            _rollback_quietly(connection)
+            self.reserve.release()
+            _checkpoint_wal(connection)
+            self._enter_low_space(str(error))
+            _rewrite_version_in_a_transaction(connection)
+
+    def _full_at_start(self, error: BaseException) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"data_dir: the disk holding {self.path.parent} is full ({error}); free space there "
+            "(payalert exits 75 so that systemd or Docker starts it again)"
+        )
 
     async def close(self) -> None:
         """Commit what is queued, then close the connection."""
@@ -231,12 +290,20 @@ class Store:
         self._executor.shutdown(wait=True)
 
     def write_health(self) -> dict[str, Any]:
-        """``{"writable", "problem", "since"}``: whether the last group commit failed, and why."""
-        if self._write_failure is None:
+        """``{"writable", "problem", "since"}``: whether payments can be stored now, and if not, why."""
+        if self._write_failure is not None:
+            reason, since = self._write_failure
+            problem = f"the database refuses writes: {reason}"
+        elif self._low_space_since is not None:
+            since = self._low_space_since
+            problem = (
+                f"the disk holding {self.path.parent} is full: new payments are refused until space "
+                "is freed (deliveries are still recorded)"
+            )
+        else:
             return {"writable": True, "problem": None, "since": None}
-        reason, since = self._write_failure
         when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
-        return {"writable": False, "problem": f"the database refuses writes: {reason}", "since": when}
+        return {"writable": False, "problem": problem, "since": when}
 
     def _note_write(self, error: BaseException | None) -> None:
         """Remember the first storage failure of an outage (logged once) and forget it after a commit."""
@@ -248,7 +315,10 @@ class Store:
                     time.time() - self._write_failure[1],
                 )
                 self._write_failure = None
-        elif self._write_failure is None:
+            return
+        if is_disk_full(error):
+            self._disk_full_noticed = True  # the writer loop frees the reserve and checkpoints
+        if self._write_failure is None:
             log.error(
                 "the database at %s refuses writes (%s); webhooks are answered 503 and deliveries "
                 "wait until it recovers: free space or make %s writable",
@@ -281,9 +351,13 @@ class Store:
             self._wakeup.clear()
             if self._queue:
                 await self._flush()
+            if self._disk_full_noticed:
+                self._disk_full_noticed = False
+                await self._make_room()
             if self._external_check_due:
                 self._external_check_due = False
                 await self._follow_external_changes()
+                await self._resume_when_space_returns()
 
     async def _flush(self) -> None:
         batch, self._queue = self._queue, []
@@ -337,13 +411,14 @@ class Store:
         return outcomes
 
     def _commit(self) -> None:
-        """COMMIT (the fsync happens here); roll back if it fails."""
+        """COMMIT (the fsync happens here); roll back if it fails. Then checkpoint if the log grew."""
         connection = self._require_connection()
         try:
             connection.execute("COMMIT")
         except BaseException:
             _rollback_quietly(connection)
             raise
+        self._checkpoint_if_grown(connection)
 
     @staticmethod
     def _run_isolated(
@@ -378,6 +453,78 @@ class Store:
         if self._connection is None:
             raise RuntimeError("store is closed")
         return self._connection
+
+    # -- disk space -------------------------------------------------------------------------------
+    def _bound_the_log(self, connection: sqlite3.Connection) -> None:
+        """Have SQLite checkpoint the write-ahead log whenever it holds the reserve's size in pages,
+        and cut the file back to that size when it starts over, so the log never holds much more
+        than the reserve: releasing the reserve always leaves room to checkpoint it."""
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+        connection.execute(f"PRAGMA wal_autocheckpoint={max(16, self.reserve.size // page_size)}")
+        connection.execute(f"PRAGMA journal_size_limit={self.reserve.size}")
+
+    def _checkpoint_if_grown(self, connection: sqlite3.Connection) -> None:
+        """While the disk is full: truncate the log whenever it passes a quarter of the reserve."""
+        if self._low_space_since is None:
+            return  # SQLite's own checkpoints keep it bounded (see _bound_the_log)
+        try:
+            grown = os.stat(self._wal_path).st_size >= self.reserve.size * LOW_SPACE_CHECKPOINT_SHARE
+        except OSError:
+            return
+        if grown:
+            with contextlib.suppress(sqlite3.Error):  # busy or full: the next commit tries again
+                _checkpoint_wal(connection)
+
+    def _allocate_reserve(self) -> bool:
+        """Allocate the disk reserve; False when there is no room (other errors are only logged)."""
+        try:
+            return self.reserve.ensure()
+        except OSError as error:
+            log.warning(
+                "cannot keep a disk reserve at %s (%s); carrying on without", self.reserve.path, error
+            )
+            return True
+
+    def _enter_low_space(self, reason: str) -> None:
+        if self._low_space_since is None:
+            self._low_space_since = time.time()
+            log.error(
+                "the disk holding %s is full (%s): new payments are refused (503) until space is "
+                "freed, while deliveries go on and are recorded in the space payalert kept in reserve",
+                self.path.parent,
+                reason,
+            )
+
+    async def _make_room(self) -> None:
+        """After SQLITE_FULL: give the reserve back, checkpoint, and refuse payments until space returns."""
+        if not self.keep_reserve:
+            return
+        self._enter_low_space("SQLite reported the disk full")  # first: no payment may take the room
+
+        def relieve() -> None:
+            self.reserve.release()
+            with contextlib.suppress(sqlite3.Error):
+                _checkpoint_wal(self._require_connection())
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, relieve)
+
+    async def _resume_when_space_returns(self) -> None:
+        """While payments are refused for space: accept them again once the reserve fits twice."""
+        if self._low_space_since is None or not self.keep_reserve:
+            return
+
+        def space_returned() -> bool:
+            with contextlib.suppress(sqlite3.Error):
+                _checkpoint_wal(self._require_connection())
+            return self.reserve.room_to_resume() and self._allocate_reserve()
+
+        if await asyncio.get_running_loop().run_in_executor(self._executor, space_returned):
+            log.info(
+                "the disk holding %s has room again (after %.0fs): payments are accepted",
+                self.path.parent,
+                time.time() - self._low_space_since,
+            )
+            self._low_space_since = None
 
     # -- counts of waiting deliveries -------------------------------------------------------------
     def _count_waiting(self) -> tuple[int, list[tuple[str, str, int]]]:
@@ -421,7 +568,12 @@ class Store:
     async def ingest(
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> StoredIngest:
-        """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
+        """Insert new payments with one pending delivery per lane, and save ``state``, atomically.
+
+        While the disk is full this raises SQLITE_FULL at once: the space left is for delivery records.
+        """
+        if self._low_space_since is not None:
+            raise _refused_for_space()
         stored: StoredIngest = await self.write(_IngestRequest(payments, lanes, state))
         for lane in lanes:
             self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
@@ -554,6 +706,28 @@ def _rollback_quietly(connection: sqlite3.Connection) -> None:
 def _rewrite_version(connection: sqlite3.Connection) -> None:
     """The smallest real write (the header's schema version, unchanged): probes writability."""
     connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _rewrite_version_in_a_transaction(connection: sqlite3.Connection) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    _rewrite_version(connection)
+    connection.execute("COMMIT")
+
+
+def _checkpoint_wal(connection: sqlite3.Connection) -> None:
+    """Copy the write-ahead log into the database and truncate it, giving its space back, without
+    waiting for readers (a reader in the way leaves part of it for the next checkpoint)."""
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _refused_for_space() -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("database or disk is full; payments wait until space is freed")
+    error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+    return error
 
 
 def _one(operation: Callable[[sqlite3.Connection], Any], connection: sqlite3.Connection) -> list[Any]:

@@ -202,3 +202,67 @@ async def test_other_handler_errors_still_get_a_traceback(caplog):
             answer = await client.post("/hooks/shop/", data=b"{}")
         assert answer.status == 503
     assert any(r.exc_info for r in caplog.records if r.name == "payalert.server")
+
+
+async def test_the_write_ahead_log_is_checkpointed_as_it_grows(tmp_path):
+    store = Store(tmp_path / "payalert.sqlite3")
+    await store.open()
+    try:
+        for batch in range(60):  # about 1.2 MB of payments, 20 KB each, in 60 commits
+            await store.ingest([big_payment(f"{batch}")], [LANE], {})
+        wal = tmp_path / "payalert.sqlite3-wal"
+        # Checkpointed each time it held the reserve's size, and cut back to that size when it restarts.
+        assert wal.stat().st_size < 1.25 * store.reserve.size
+        assert (tmp_path / "payalert.sqlite3").stat().st_size > 1_000_000  # the data is in the database
+    finally:
+        await store.close()
+
+
+async def test_when_the_disk_fills_the_reserve_goes_payments_wait_and_deliveries_are_recorded(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(store_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
+    store = Store(tmp_path / "payalert.sqlite3", keep_reserve=True)
+    await store.open()
+    space = {"returned": False}  # this test's file system has room; the e2e tests fill a real one
+    monkeypatch.setattr(store.reserve, "room_to_resume", lambda: space["returned"])
+    try:
+        assert store.reserve.path.stat().st_size == store.reserve.size
+        await store.ingest([payment("a"), payment("b")], [LANE], {})
+        fill_up(store)
+        with pytest.raises(sqlite3.OperationalError) as refused:
+            await store.ingest([big_payment("c")], [LANE], {})
+        assert is_storage_error(refused.value)
+        for _ in range(200):  # bounded: the writer loop releases the reserve after the failed group
+            if not store.reserve.path.exists():
+                break
+            await asyncio.sleep(0.01)
+        assert not store.reserve.path.exists()
+        writer(store).execute("PRAGMA max_page_count=1073741823")  # as if SQLite could grow again
+        health = store.write_health()
+        assert health["writable"] is False and "full" in health["problem"]
+        # Payments are refused at once while the reserve is gone...
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            await store.ingest([payment("d")], [LANE], {})
+        # ...but delivery outcomes go in.
+        first, second = await store.pending(LANE)
+        await asyncio.wait_for(store.mark_sent(first.id), timeout=5)
+        assert [d.id for d in await store.pending(LANE)] == [second.id]
+        await asyncio.sleep(0.1)  # several checks: no room yet, so payments stay refused
+        assert store.write_health()["writable"] is False
+        space["returned"] = True  # room for the reserve twice over: it comes back, and payments with it
+        for _ in range(500):
+            if store.write_health()["writable"]:
+                break
+            await asyncio.sleep(0.01)
+        assert store.write_health()["writable"] is True and store.reserve.path.exists()
+        assert len((await store.ingest([payment("d")], [LANE], {})).new_event_ids) == 1
+    finally:
+        await store.close()
+
+
+async def test_commands_beside_the_daemon_leave_the_reserve_alone(tmp_path):
+    store = Store(tmp_path / "payalert.sqlite3")
+    await store.open()
+    await store.close()
+    assert not (tmp_path / "payalert.reserve").exists()
