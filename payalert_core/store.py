@@ -10,13 +10,10 @@ When the disk refuses writes (full, read-only, I/O errors) a group fails as a wh
 back; the store remembers why (``write_health()``, shown in ``/health``) until a commit succeeds
 again. Delivery outcomes wait for the disk instead of failing: a lane must not move on unrecorded.
 
-A full disk must not wedge the store: the write-ahead log is checkpointed whenever it grows past
-the disk reserve's size, and cut back to that size, so the database file holds the data and the
-log stays small (SQLite's default, 4 MB, exceeded whole small volumes: the database file stayed
-empty while the log filled the disk). A store that keeps a reserve (the daemon's) deletes it when SQLite reports the disk full,
-checkpoints, and then refuses new payments (``ingest`` raises SQLITE_FULL: webhooks get 503) while
-delivery outcomes and states keep being recorded in the freed space; once the file system has room
-again the reserve is allocated anew and payments are accepted (checked every few seconds).
+A full disk must not wedge the store (``diskspace``): the write-ahead log is kept small, and a
+store that keeps a disk reserve (the daemon's) gives it back when SQLite reports the disk full,
+then refuses new payments (``ingest`` raises SQLITE_FULL: webhooks get 503) while delivery outcomes
+keep being recorded, until the file system has room again (checked every few seconds).
 
 How many deliveries wait, per notifier and status (``delivery_counts()``, read by ``/health`` and
 ``/metrics`` on every request), is counted once at open and then kept up to date from the store's
@@ -28,11 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import functools
 import json
 import logging
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +38,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from .deliverycounts import DeliveryCounts
-from .diskreserve import DiskReserve
+from .diskspace import BUSY_TIMEOUT_MS, DiskPressure, is_disk_full, refused_for_space
 from .errors import StorageUnavailable, UserError
 from .model import Payment
 
@@ -69,8 +64,6 @@ RECOVERY_PROBE_SECONDS = 2.0
 #: How often (seconds) the writer looks for commits another process made to the outbox, and,
 #: while the disk is full, whether space has come back.
 EXTERNAL_CHANGE_CHECK_SECONDS = 2.0
-#: While the disk is full, the write-ahead log is checkpointed at this fraction of the reserve.
-LOW_SPACE_CHECKPOINT_SHARE = 0.25
 
 MIGRATIONS: list[str] = [
     """
@@ -106,7 +99,6 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-BUSY_TIMEOUT_MS = 5000
 
 
 @dataclass(frozen=True)
@@ -152,14 +144,6 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def is_disk_full(error: BaseException) -> bool:
-    """True for SQLITE_FULL (and ENOSPC): the disk has no room left."""
-    if isinstance(error, OSError):
-        return error.errno == errno.ENOSPC
-    code = getattr(error, "sqlite_errorcode", None)
-    return isinstance(error, sqlite3.Error) and code is not None and code & 0xFF == sqlite3.SQLITE_FULL
-
-
 def is_storage_error(error: BaseException) -> bool:
     """True for SQLite errors caused by the disk (full, read-only, I/O), which clear when it recovers."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -175,10 +159,7 @@ class Store:
 
     def __init__(self, path: Path, keep_reserve: bool = False) -> None:
         self.path = path
-        self.keep_reserve = keep_reserve
-        self.reserve = DiskReserve(path.parent)
-        self._wal_path = path.with_name(path.name + "-wal")
-        self._low_space_since: float | None = None  # while the disk is full: payments are refused
+        self.disk = DiskPressure(path, keep_reserve)
         self._disk_full_noticed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store")
         self._connection: sqlite3.Connection | None = None
@@ -204,13 +185,12 @@ class Store:
     def _open_sync(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.reserve.measure()
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL").fetchone()
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            self._bound_the_log(connection)
+            self.disk.bound_the_log(connection)
             version = connection.execute("PRAGMA user_version").fetchone()[0]
         except (OSError, sqlite3.Error) as error:
             if is_disk_full(error):
@@ -243,8 +223,7 @@ class Store:
         self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._reader.execute("PRAGMA query_only=ON")
         self._apply_count(self._count_waiting())
-        if self.keep_reserve and self._low_space_since is None and not self._allocate_reserve():
-            self._enter_low_space("no room for the disk reserve")
+        self.disk.keep()
 
     def _probe_write(self, connection: sqlite3.Connection) -> None:
         """Check that a write really works, freeing the reserve once if the disk is full.
@@ -255,12 +234,11 @@ class Store:
         try:
             _rewrite_version_in_a_transaction(connection)
         except sqlite3.Error as error:
-            if not (self.keep_reserve and is_disk_full(error)):
+            if not (self.disk.keep_reserve and is_disk_full(error)):
                 raise
             _rollback_quietly(connection)
-            self.reserve.release()
-            _checkpoint_wal(connection)
-            self._enter_low_space(str(error))
+            self.disk.disk_full(str(error))
+            self.disk.relieve(connection)
             _rewrite_version_in_a_transaction(connection)
 
     def _full_at_start(self, error: BaseException) -> StorageUnavailable:
@@ -294,12 +272,8 @@ class Store:
         if self._write_failure is not None:
             reason, since = self._write_failure
             problem = f"the database refuses writes: {reason}"
-        elif self._low_space_since is not None:
-            since = self._low_space_since
-            problem = (
-                f"the disk holding {self.path.parent} is full: new payments are refused until space "
-                "is freed (deliveries are still recorded)"
-            )
+        elif self.disk.full_since is not None:
+            since, problem = self.disk.full_since, str(self.disk.problem())
         else:
             return {"writable": True, "problem": None, "since": None}
         when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
@@ -418,7 +392,7 @@ class Store:
         except BaseException:
             _rollback_quietly(connection)
             raise
-        self._checkpoint_if_grown(connection)
+        self.disk.checkpoint_if_grown(connection)
 
     @staticmethod
     def _run_isolated(
@@ -455,76 +429,20 @@ class Store:
         return self._connection
 
     # -- disk space -------------------------------------------------------------------------------
-    def _bound_the_log(self, connection: sqlite3.Connection) -> None:
-        """Have SQLite checkpoint the write-ahead log whenever it holds the reserve's size in pages,
-        and cut the file back to that size when it starts over, so the log never holds much more
-        than the reserve: releasing the reserve always leaves room to checkpoint it."""
-        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-        connection.execute(f"PRAGMA wal_autocheckpoint={max(16, self.reserve.size // page_size)}")
-        connection.execute(f"PRAGMA journal_size_limit={self.reserve.size}")
-
-    def _checkpoint_if_grown(self, connection: sqlite3.Connection) -> None:
-        """While the disk is full: truncate the log whenever it passes a quarter of the reserve."""
-        if self._low_space_since is None:
-            return  # SQLite's own checkpoints keep it bounded (see _bound_the_log)
-        try:
-            grown = os.stat(self._wal_path).st_size >= self.reserve.size * LOW_SPACE_CHECKPOINT_SHARE
-        except OSError:
-            return
-        if grown:
-            with contextlib.suppress(sqlite3.Error):  # busy or full: the next commit tries again
-                _checkpoint_wal(connection)
-
-    def _allocate_reserve(self) -> bool:
-        """Allocate the disk reserve; False when there is no room (other errors are only logged)."""
-        try:
-            return self.reserve.ensure()
-        except OSError as error:
-            log.warning(
-                "cannot keep a disk reserve at %s (%s); carrying on without", self.reserve.path, error
-            )
-            return True
-
-    def _enter_low_space(self, reason: str) -> None:
-        if self._low_space_since is None:
-            self._low_space_since = time.time()
-            log.error(
-                "the disk holding %s is full (%s): new payments are refused (503) until space is "
-                "freed, while deliveries go on and are recorded in the space payalert kept in reserve",
-                self.path.parent,
-                reason,
-            )
-
     async def _make_room(self) -> None:
-        """After SQLITE_FULL: give the reserve back, checkpoint, and refuse payments until space returns."""
-        if not self.keep_reserve:
-            return
-        self._enter_low_space("SQLite reported the disk full")  # first: no payment may take the room
-
-        def relieve() -> None:
-            self.reserve.release()
-            with contextlib.suppress(sqlite3.Error):
-                _checkpoint_wal(self._require_connection())
-
-        await asyncio.get_running_loop().run_in_executor(self._executor, relieve)
+        """After SQLITE_FULL: refuse payments, give the reserve back and truncate the log."""
+        if self.disk.keep_reserve:
+            self.disk.disk_full("SQLite reported the disk full")  # first: no payment may take the room
+            await self._in_store_thread(self.disk.relieve)
 
     async def _resume_when_space_returns(self) -> None:
         """While payments are refused for space: accept them again once the reserve fits twice."""
-        if self._low_space_since is None or not self.keep_reserve:
-            return
+        if self.disk.refusing_payments:
+            await self._in_store_thread(self.disk.space_returned)
 
-        def space_returned() -> bool:
-            with contextlib.suppress(sqlite3.Error):
-                _checkpoint_wal(self._require_connection())
-            return self.reserve.room_to_resume() and self._allocate_reserve()
-
-        if await asyncio.get_running_loop().run_in_executor(self._executor, space_returned):
-            log.info(
-                "the disk holding %s has room again (after %.0fs): payments are accepted",
-                self.path.parent,
-                time.time() - self._low_space_since,
-            )
-            self._low_space_since = None
+    async def _in_store_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        connection = self._require_connection()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work, connection)
 
     # -- counts of waiting deliveries -------------------------------------------------------------
     def _count_waiting(self) -> tuple[int, list[tuple[str, str, int]]]:
@@ -572,8 +490,8 @@ class Store:
 
         While the disk is full this raises SQLITE_FULL at once: the space left is for delivery records.
         """
-        if self._low_space_since is not None:
-            raise _refused_for_space()
+        if self.disk.refusing_payments:
+            raise refused_for_space()
         stored: StoredIngest = await self.write(_IngestRequest(payments, lanes, state))
         for lane in lanes:
             self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
@@ -712,22 +630,6 @@ def _rewrite_version_in_a_transaction(connection: sqlite3.Connection) -> None:
     connection.execute("BEGIN IMMEDIATE")
     _rewrite_version(connection)
     connection.execute("COMMIT")
-
-
-def _checkpoint_wal(connection: sqlite3.Connection) -> None:
-    """Copy the write-ahead log into the database and truncate it, giving its space back, without
-    waiting for readers (a reader in the way leaves part of it for the next checkpoint)."""
-    connection.execute("PRAGMA busy_timeout=0")
-    try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    finally:
-        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
-def _refused_for_space() -> sqlite3.OperationalError:
-    error = sqlite3.OperationalError("database or disk is full; payments wait until space is freed")
-    error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
-    return error
 
 
 def _one(operation: Callable[[sqlite3.Connection], Any], connection: sqlite3.Connection) -> list[Any]:

@@ -212,7 +212,7 @@ async def test_the_write_ahead_log_is_checkpointed_as_it_grows(tmp_path):
             await store.ingest([big_payment(f"{batch}")], [LANE], {})
         wal = tmp_path / "payalert.sqlite3-wal"
         # Checkpointed each time it held the reserve's size, and cut back to that size when it restarts.
-        assert wal.stat().st_size < 1.25 * store.reserve.size
+        assert wal.stat().st_size < 1.25 * store.disk.reserve.size
         assert (tmp_path / "payalert.sqlite3").stat().st_size > 1_000_000  # the data is in the database
     finally:
         await store.close()
@@ -225,19 +225,19 @@ async def test_when_the_disk_fills_the_reserve_goes_payments_wait_and_deliveries
     store = Store(tmp_path / "payalert.sqlite3", keep_reserve=True)
     await store.open()
     space = {"returned": False}  # this test's file system has room; the e2e tests fill a real one
-    monkeypatch.setattr(store.reserve, "room_to_resume", lambda: space["returned"])
+    monkeypatch.setattr(store.disk.reserve, "room_to_resume", lambda: space["returned"])
     try:
-        assert store.reserve.path.stat().st_size == store.reserve.size
+        assert store.disk.reserve.path.stat().st_size == store.disk.reserve.size
         await store.ingest([payment("a"), payment("b")], [LANE], {})
         fill_up(store)
         with pytest.raises(sqlite3.OperationalError) as refused:
             await store.ingest([big_payment("c")], [LANE], {})
         assert is_storage_error(refused.value)
         for _ in range(200):  # bounded: the writer loop releases the reserve after the failed group
-            if not store.reserve.path.exists():
+            if not store.disk.reserve.path.exists():
                 break
             await asyncio.sleep(0.01)
-        assert not store.reserve.path.exists()
+        assert not store.disk.reserve.path.exists()
         writer(store).execute("PRAGMA max_page_count=1073741823")  # as if SQLite could grow again
         health = store.write_health()
         assert health["writable"] is False and "full" in health["problem"]
@@ -255,7 +255,7 @@ async def test_when_the_disk_fills_the_reserve_goes_payments_wait_and_deliveries
             if store.write_health()["writable"]:
                 break
             await asyncio.sleep(0.01)
-        assert store.write_health()["writable"] is True and store.reserve.path.exists()
+        assert store.write_health()["writable"] is True and store.disk.reserve.path.exists()
         assert len((await store.ingest([payment("d")], [LANE], {})).new_event_ids) == 1
     finally:
         await store.close()
