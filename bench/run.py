@@ -7,6 +7,7 @@ Each script measures its own baseline in the same run and reports rows through
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import subprocess
@@ -53,8 +54,20 @@ def table(rows: list[BenchmarkRow], markdown: bool) -> str:
     )
 
 
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The command line; ``--help`` prints usage and exits before any benchmark starts."""
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="Run every benchmark (bench/*.py, then plugins/*/bench/*.py), each in its own process, "
+        "and print one table of their figures with ratios against baselines measured in the same run.",
+    )
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> int:
     """Run each benchmark in its own process, then print the table; non-zero when one failed."""
+    arguments = parse_arguments(argv)
     print(f"machine: {machine()}")
     failed = []
     with tempfile.TemporaryDirectory() as folder:
@@ -72,7 +85,7 @@ def main(argv: list[str]) -> int:
                 failed.append(str(name))
         rows = read_rows(rows_file)
     print(f"\n== results ({machine()})\n")
-    print(table(rows, markdown="--markdown" in argv))
+    print(table(rows, markdown=arguments.markdown))
     if failed:
         print("\nfailed or missed a target: " + ", ".join(failed))
     return 1 if failed else 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import shlex
 import sys
+import traceback
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import click
 
 from . import templates
 from .clicontext import CliContext, config_option
-from .config import Config, default_config_path
+from .config import DEFAULT_CONFIG, Config, default_config_path
 from .daemon import Daemon
 from .errors import UserError
 from .logs import configure_logging
@@ -38,7 +40,8 @@ pass_state = click.pass_obj
 @click.pass_context
 def cli(context: click.Context, config_path: Path | None) -> None:
     """payalert: one clean alert per payment, from every place you get paid."""
-    context.obj = CliContext(config_path or default_config_path(), context.obj)
+    if config_path is not None:
+        context.find_object(CliContext).config_path = config_path  # type: ignore[union-attr]
 
 
 @cli.command()
@@ -59,7 +62,11 @@ def init(state: CliContext, force: bool) -> None:
             file.write(f"PAYALERT_WEBHOOK_SECRET={secrets.token_urlsafe(32)}\n")
     env_path.chmod(0o600)
     click.echo(f"wrote {path} and a new webhook secret in {env_path} (readable only by you)")
-    click.echo(f"next: edit {path}, then `payalert check-config` and `payalert run`")
+    option = "" if path == Path(DEFAULT_CONFIG) else f" --config {shlex.quote(str(path))}"
+    click.echo(
+        f"next: edit {path}, then `payalert check-config{option}`, `payalert test-notify{option}` "
+        f"and `payalert run{option}`"
+    )
 
 
 @cli.command()
@@ -83,9 +90,8 @@ def check_config(state: CliContext) -> None:
         click.echo(f"  source {name}: {section.type}")
     for name, notifier in config.notifiers.items():
         click.echo(f"  notifier {name}: {notifier.type}")
-    click.echo(
-        f"  data in {config.data_dir}; listening on {config.settings.server.host}:{config.settings.server.port}"
-    )
+    server = config.settings.server
+    click.echo(config.redact(f"  data in {config.data_dir}; listening on {server.host}:{server.port}"))
 
 
 @cli.command()
@@ -164,7 +170,7 @@ async def _send_test_alerts(state: CliContext) -> int:
                         click.echo(f"{name} -> {target}: sent")
                     except Exception as error:
                         failures += 1
-                        click.echo(f"{name} -> {target}: FAILED: {error}", err=True)
+                        click.echo(config.redact(f"{name} -> {target}: FAILED: {error}"), err=True)
             finally:
                 await notifier.close()
     finally:
@@ -218,8 +224,23 @@ def deliveries(state: CliContext, status: str, as_json: bool) -> None:
 @pass_state
 def retry_failed(state: CliContext, ids: tuple[int, ...]) -> None:
     """Make failed deliveries pending again (all, or the given ids); a running daemon picks them up."""
-    count = asyncio.run(_with_store(state.config, lambda store: store.retry_failed(list(ids) or None)))
-    click.echo(f"{count} failed deliveries queued again")
+    if not ids:
+        count = asyncio.run(_with_store(state.config, lambda store: store.retry_failed(None)))
+        click.echo(f"{count} failed deliveries queued again")
+        return
+
+    wanted = list(dict.fromkeys(ids))  # each once: a repeated id is not "unknown" the second time
+
+    async def each(store: Store) -> list[int]:
+        return [await store.retry_failed([delivery_id]) for delivery_id in wanted]
+
+    queued = asyncio.run(_with_store(state.config, each))
+    click.echo(f"{sum(queued)} failed deliveries queued again")
+    unknown = [f"#{delivery_id}" for delivery_id, done in zip(wanted, queued, strict=True) if not done]
+    if unknown:
+        raise UserError(
+            f"no failed delivery {', '.join(unknown)}; `payalert deliveries --status failed` lists them"
+        )
 
 
 async def _with_store(config: Config, action: Any) -> Any:
@@ -232,11 +253,17 @@ async def _with_store(config: Config, action: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``payalert`` command: exit 2 with one line for anything the user can fix."""
+    """Entry point of the ``payalert`` command: one line and a non-zero status for anything the user can fix.
+
+    The status is the error's ``exit_code``: 2 for a mistake to fix (config, usage), 3 when another
+    daemon holds the data directory, 75 (EX_TEMPFAIL) when its disk is full.
+    """
+    state: CliContext | None = None
     try:
         found = get_plugin_manager()
         found.manager.hook.payalert_register_commands(cli=cli)
-        result = cli.main(args=argv, prog_name="payalert", standalone_mode=False, obj=found)
+        state = CliContext(default_config_path(), found)
+        result = cli.main(args=argv, prog_name="payalert", standalone_mode=False, obj=state)
         sys.exit(result if isinstance(result, int) else 0)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
@@ -246,8 +273,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         sys.exit(130)
     except UserError as error:
-        for line in str(error).splitlines():
+        message = state.redact(str(error)) if state is not None else str(error)
+        for line in message.splitlines():
             click.echo(f"payalert: error: {line}", err=True)
-        sys.exit(2)
+        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception:  # a bug: its traceback, still without the config's secrets
+        if state is None:
+            raise
+        click.echo(state.redact(traceback.format_exc()).rstrip(), err=True)
+        sys.exit(1)

@@ -27,6 +27,10 @@ class CliContext:
         self.plugins = plugins
         self._config: Config | None = None
 
+    def redact(self, text: str) -> str:
+        """``text`` without secrets or values from ``${VAR}``, once the config has been loaded."""
+        return self._config.redact(text) if self._config is not None else text
+
     @property
     def config(self) -> Config:
         """The validated config."""

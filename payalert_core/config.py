@@ -12,11 +12,13 @@ from typing import Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .configtypes import Duration, NotifierConfig, SourceConfig
+from .configyaml import YamlBoundError, load_yaml
 from .errors import ConfigError
 from .plugins import Plugins
+from .redaction import MIN_HIDDEN_LENGTH, Redactor, secret_strings, validated_secrets
 
 DEFAULT_CONFIG = "config.yaml"
 CONFIG_ENV = "PAYALERT_CONFIG"
@@ -35,6 +37,13 @@ class ServerSettings(BaseModel):
     shutdown_grace: Duration = Field(
         default=timedelta(seconds=10), description="How long in-flight requests and sends may finish."
     )
+    header_timeout: Duration = Field(
+        default=timedelta(seconds=10),
+        description="Time a client has to send a request's headers (and how long an idle connection stays open).",
+    )
+    body_timeout: Duration = Field(
+        default=timedelta(seconds=30), description="Time a client has to send a webhook's body; then 408."
+    )
 
 
 class DeliverySettings(BaseModel):
@@ -49,6 +58,25 @@ class DeliverySettings(BaseModel):
     )
 
 
+class HealthSettings(BaseModel):
+    """Who may read the details of /health, and /metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that shows /health's details; without it /health shows only status and problems.",
+    )
+    protect_metrics: bool = Field(default=True, description="With a token set, /metrics requires it too.")
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters; make one with `openssl rand -hex 32`")
+        return token
+
+
 class Settings(BaseModel):
     """The top level of ``config.yaml``."""
 
@@ -58,6 +86,7 @@ class Settings(BaseModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     server: ServerSettings = Field(default_factory=ServerSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     notifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -71,6 +100,8 @@ class Config:
     sources: dict[str, SourceConfig]
     notifiers: dict[str, NotifierConfig]
     secrets: set[str] = field(default_factory=set)
+    #: Hides secrets and values from ``${VAR}`` in a text meant for the user (errors, listings).
+    redact: Redactor = field(default_factory=Redactor)
 
     @property
     def data_dir(self) -> Path:
@@ -97,7 +128,9 @@ def load_config(path: Path, plugins: Plugins) -> Config:
     except OSError as error:
         raise ConfigError([(str(path), f"cannot be read: {error.strerror}")]) from None
     try:
-        document = yaml.safe_load(text)
+        document = load_yaml(text)
+    except YamlBoundError as error:
+        raise ConfigError([(str(path), f"not a config payalert can read: {error}")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -114,23 +147,42 @@ def load_config(path: Path, plugins: Plugins) -> Config:
 
     env = {**{k: v for k, v in dotenv_values(path.parent / ".env").items() if v is not None}, **os.environ}
     problems: list[tuple[str, str]] = []
-    used: set[str] = set()
-    document = _interpolate(document, env, (), problems, path, used)
+    variables: dict[str, str] = {}
+    raw, document = document, _interpolate(document, env, (), problems, path, variables)
+    secrets = _secrets(raw, document, variables, plugins)
+    redact = Redactor(secrets, variables)
     try:
-        return _validate(path, document, plugins, problems)
-    except ConfigError as error:  # a value from the environment may be a secret: never echo one
-        hidden = sorted((value for value in used if len(value) >= 4), key=len, reverse=True)
-        cleaned = []
-        for where, message in error.problems:
-            for value in hidden:
-                message = message.replace(value, "<from the environment>")
-            cleaned.append((where, message))
-        raise ConfigError(cleaned) from None
+        config = _validate(path, document, plugins, problems)
+    except ConfigError as error:  # never echo a secret, nor a value from the environment
+        raise ConfigError([(redact(where), redact(message)) for where, message in error.problems]) from None
+    secrets |= validated_secrets([*config.sources.values(), *config.notifiers.values(), config.settings])
+    config.secrets = {secret for secret in secrets if len(secret) >= MIN_HIDDEN_LENGTH}
+    config.redact = Redactor(config.secrets, variables)
+    return config
+
+
+def _secrets(raw: dict, document: dict, variables: dict[str, str], plugins: Plugins) -> set[str]:
+    """Values in secret fields, and the values of variables used in them, valid or not."""
+    found_raw = secret_strings(Settings, raw)
+    found = secret_strings(Settings, document)
+    for group, registry in (("sources", plugins.sources), ("notifiers", plugins.notifiers)):
+        sections, raw_sections = document.get(group), raw.get(group)
+        if not isinstance(sections, dict) or not isinstance(raw_sections, dict):
+            continue
+        for name, section in sections.items():
+            type_name = section.get("type") if isinstance(section, dict) else None
+            cls = registry.get(type_name) if isinstance(type_name, str) else None
+            if cls is not None:
+                found += secret_strings(cls.Config, section)
+                found_raw += secret_strings(cls.Config, raw_sections.get(name))
+    named = {match.group(1) for text in found_raw for match in _VARIABLE.finditer(text)}
+    return {*found, *(variables[name] for name in named if name in variables)}
 
 
 def _interpolate(
-    value: Any, env: dict[str, str], where: tuple, problems: list, path: Path, used: set[str]
+    value: Any, env: dict[str, str], where: tuple, problems: list, path: Path, used: dict[str, str]
 ) -> Any:
+    """``value`` with each ``${VAR}`` replaced; ``used`` collects the variables taken from ``env``."""
     if isinstance(value, dict):
         return {
             key: _interpolate(item, env, (*where, key), problems, path, used) for key, item in value.items()
@@ -145,7 +197,7 @@ def _interpolate(
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in env and env[name] != "":
-            used.add(env[name])
+            used[name] = env[name]
             return env[name]
         if default is not None:
             return default
@@ -176,10 +228,8 @@ def _validate(path: Path, document: dict, plugins: Plugins, problems: list[tuple
     if settings is not None and not notifiers and not any(p[0].startswith("notifiers") for p in problems):
         problems.append(("notifiers", "no notifier is configured; add one (e.g. `console: {type: console}`)"))
     if problems or settings is None:
-        raise ConfigError(problems)
-    config = Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
-    config.secrets = _collect_secrets([*sources.values(), *notifiers.values()])
-    return config
+        raise ConfigError(_one_cause_per_key(problems))
+    return Config(path=path.resolve(), settings=settings, sources=sources, notifiers=notifiers)
 
 
 def _validate_sections(
@@ -222,6 +272,17 @@ def _validate_sections(
     return validated
 
 
+def _one_cause_per_key(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop what follows from an earlier problem at the same key (an unset variable left it empty)."""
+    seen: set[str] = set()
+    kept = []
+    for where, message in problems:
+        if where not in seen:
+            seen.add(where)
+            kept.append((where, message))
+    return kept
+
+
 def _choices(registry: Mapping[str, Any]) -> str:
     return ", ".join(sorted(registry)) or "(none installed)"
 
@@ -252,26 +313,3 @@ def _key_text(part: object) -> str:
     """A key as typed, or quoted when it would not show (blank, or with control characters)."""
     text = str(part)
     return text if text.strip() and text.isprintable() else repr(text)
-
-
-def _collect_secrets(models: list[BaseModel]) -> set[str]:
-    secrets: set[str] = set()
-
-    def visit(value: Any) -> None:
-        if isinstance(value, SecretStr):
-            secret = value.get_secret_value()
-            if len(secret) >= 4:
-                secrets.add(secret)
-        elif isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                visit(getattr(value, name))
-        elif isinstance(value, (list, tuple, set)):
-            for item in value:
-                visit(item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                visit(item)
-
-    for model in models:
-        visit(model)
-    return secrets

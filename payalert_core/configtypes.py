@@ -19,6 +19,7 @@ __all__ = [
     "SourceConfig",
     "StreamSourceConfig",
     "TimeZoneName",
+    "WebhookSecret",
     "parse_duration",
 ]
 
@@ -61,6 +62,22 @@ def _known_time_zone(value: str) -> str:
 
 #: A config field naming an IANA time zone (``Asia/Kolkata``), checked when the config loads.
 TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+
+
+#: The shortest shared secret a signed request may use: a shorter key can be guessed.
+WEBHOOK_SECRET_MIN_LENGTH = 16
+
+
+def _long_enough(value: SecretStr) -> SecretStr:
+    if len(value.get_secret_value().strip()) < WEBHOOK_SECRET_MIN_LENGTH:
+        raise ValueError(
+            f"must be at least {WEBHOOK_SECRET_MIN_LENGTH} characters; `payalert init` makes a strong one"
+        )
+    return value
+
+
+#: A config field holding the shared secret that signs pushed requests (HMAC), at least 16 characters.
+WebhookSecret = Annotated[SecretStr, AfterValidator(_long_enough)]
 
 
 class ComponentConfig(BaseModel):

@@ -115,6 +115,8 @@ class PushSource(Source):
     """A source that receives HTTP requests (webhooks) under ``/hooks/<source-name>/``.
 
     Handlers must ``await self.ingest(...)`` before answering 2xx: the answer then means stored.
+    A handler runs once the whole body has arrived (within ``server.body_timeout``, else the
+    client got 408): ``await request.read()`` returns it at once.
     """
 
     def add_routes(self, app: web.Application) -> None:

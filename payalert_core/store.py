@@ -2,13 +2,24 @@
 
 Writes from many coroutines are queued and committed together (group commit): one transaction and
 one fsync for everything that arrived meanwhile, each write in its own savepoint so one failing
-write never takes the others down. The statements run on the event loop (microseconds each); only
+write never takes the others down. Ingests are merged into a few bulk statements; when the merged
+statements fail, each ingest runs again on its own, so one bad payment fails only its own request. The statements run on the event loop (microseconds each); only
 the COMMIT, which waits for the disk, runs in a thread. Reads use a second connection, which WAL
 lets see the last commit while the next one is being written.
 
 When the disk refuses writes (full, read-only, I/O errors) a group fails as a whole and is rolled
 back; the store remembers why (``write_health()``, shown in ``/health``) until a commit succeeds
 again. Delivery outcomes wait for the disk instead of failing: a lane must not move on unrecorded.
+
+A full disk must not wedge the store (``diskspace``): the write-ahead log is kept small, and a
+store that keeps a disk reserve (the daemon's) gives it back when SQLite reports the disk full,
+then refuses new payments (``ingest`` raises SQLITE_FULL: webhooks get 503) while delivery outcomes
+keep being recorded, until the file system has room again (checked every few seconds).
+
+How many deliveries wait, per notifier and status (``delivery_counts()``, read by ``/health`` and
+``/metrics`` on every request), is counted once at open and then kept up to date from the store's
+own committed writes; a change made by another process (``payalert retry-failed``) is noticed
+through SQLite's ``data_version`` within ``EXTERNAL_CHANGE_CHECK_SECONDS`` and counted again.
 """
 
 from __future__ import annotations
@@ -27,7 +38,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from .errors import UserError
+from .deliverycounts import DeliveryCounts
+from .diskspace import BUSY_TIMEOUT_MS, DiskPressure, is_disk_full, refused_for_space
+from .errors import StorageUnavailable, UserError
 from .model import Payment
 
 T = TypeVar("T")
@@ -49,6 +62,9 @@ RECORD_RETRY_FIRST = 0.05
 RECORD_RETRY_MAX = 2.0
 #: While writes fail and nothing else writes, how often (seconds) an empty write checks for recovery.
 RECOVERY_PROBE_SECONDS = 2.0
+#: How often (seconds) the writer looks for commits another process made to the outbox, and,
+#: while the disk is full, whether space has come back.
+EXTERNAL_CHANGE_CHECK_SECONDS = 2.0
 
 MIGRATIONS: list[str] = [
     """
@@ -136,10 +152,16 @@ def is_storage_error(error: BaseException) -> bool:
 
 
 class Store:
-    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns."""
+    """SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns.
 
-    def __init__(self, path: Path) -> None:
+    ``keep_reserve``: keep a disk reserve in the data directory and refuse payments while the disk
+    is full (the daemon's store); commands run beside the daemon leave it to the daemon.
+    """
+
+    def __init__(self, path: Path, keep_reserve: bool = False) -> None:
         self.path = path
+        self.disk = DiskPressure(path, keep_reserve)
+        self._disk_full_noticed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store")
         self._connection: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
@@ -148,6 +170,10 @@ class Store:
         self._writer: asyncio.Task | None = None
         self.commits = 0
         self._write_failure: tuple[str, float] | None = None  # (reason, since) while writes fail
+        self.waiting = DeliveryCounts()
+        self._data_version: int | None = None  # the writer's view: changes only on others' commits
+        self._external_check: asyncio.TimerHandle | None = None
+        self._external_check_due = False
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def open(self) -> None:
@@ -155,6 +181,7 @@ class Store:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._open_sync)
         self._wakeup = asyncio.Event()
         self._writer = asyncio.create_task(self._write_loop(), name="payalert-store-writer")
+        self._schedule_external_check()
 
     def _open_sync(self) -> None:
         try:
@@ -163,9 +190,12 @@ class Store:
             connection.execute("PRAGMA journal_mode=WAL").fetchone()
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA busy_timeout=5000")
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self.disk.bound_the_log(connection)
             version = connection.execute("PRAGMA user_version").fetchone()[0]
         except (OSError, sqlite3.Error) as error:
+            if is_disk_full(error):
+                raise self._full_at_start(error) from None
             raise UserError(
                 f"data_dir: cannot use the database at {self.path} ({error}); "
                 "point data_dir at a writable folder"
@@ -181,13 +211,11 @@ class Store:
                 connection.executescript(
                     f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version={number + 1}; COMMIT;"
                 )
-            # Probe that a write really works: read-only file systems pass connect(), and a file
-            # system the kernel turned read-only after an error even passes an empty transaction.
-            connection.execute("BEGIN IMMEDIATE")
-            _rewrite_version(connection)
-            connection.execute("COMMIT")
+            self._probe_write(connection)
         except sqlite3.Error as error:
             connection.close()
+            if is_disk_full(error):
+                raise self._full_at_start(error) from None
             raise UserError(
                 f"data_dir: cannot write the database at {self.path} ({error}); "
                 "point data_dir at a writable folder"
@@ -195,9 +223,36 @@ class Store:
         self._connection = connection
         self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._reader.execute("PRAGMA query_only=ON")
+        self._apply_count(self._count_waiting())
+        self.disk.keep()
+
+    def _probe_write(self, connection: sqlite3.Connection) -> None:
+        """Check that a write really works, freeing the reserve once if the disk is full.
+
+        Read-only file systems pass connect(), and a file system the kernel turned read-only after
+        an error even passes an empty transaction: only a real write tells.
+        """
+        try:
+            _rewrite_version_in_a_transaction(connection)
+        except sqlite3.Error as error:
+            if not (self.disk.keep_reserve and is_disk_full(error)):
+                raise
+            _rollback_quietly(connection)
+            self.disk.disk_full(str(error))
+            self.disk.relieve(connection)
+            _rewrite_version_in_a_transaction(connection)
+
+    def _full_at_start(self, error: BaseException) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"data_dir: the disk holding {self.path.parent} is full ({error}); free space there "
+            "(payalert exits 75 so that systemd or Docker starts it again)"
+        )
 
     async def close(self) -> None:
         """Commit what is queued, then close the connection."""
+        if self._external_check is not None:
+            self._external_check.cancel()
+            self._external_check = None
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -214,12 +269,16 @@ class Store:
         self._executor.shutdown(wait=True)
 
     def write_health(self) -> dict[str, Any]:
-        """``{"writable", "problem", "since"}``: whether the last group commit failed, and why."""
-        if self._write_failure is None:
+        """``{"writable", "problem", "since"}``: whether payments can be stored now, and if not, why."""
+        if self._write_failure is not None:
+            reason, since = self._write_failure
+            problem = f"the database refuses writes: {reason}"
+        elif self.disk.full_since is not None:
+            since, problem = self.disk.full_since, str(self.disk.problem())
+        else:
             return {"writable": True, "problem": None, "since": None}
-        reason, since = self._write_failure
         when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
-        return {"writable": False, "problem": f"the database refuses writes: {reason}", "since": when}
+        return {"writable": False, "problem": problem, "since": when}
 
     def _note_write(self, error: BaseException | None) -> None:
         """Remember the first storage failure of an outage (logged once) and forget it after a commit."""
@@ -231,7 +290,10 @@ class Store:
                     time.time() - self._write_failure[1],
                 )
                 self._write_failure = None
-        elif self._write_failure is None:
+            return
+        if is_disk_full(error):
+            self._disk_full_noticed = True  # the writer loop frees the reserve and checkpoints
+        if self._write_failure is None:
             log.error(
                 "the database at %s refuses writes (%s); webhooks are answered 503 and deliveries "
                 "wait until it recovers: free space or make %s writable",
@@ -264,6 +326,13 @@ class Store:
             self._wakeup.clear()
             if self._queue:
                 await self._flush()
+            if self._disk_full_noticed:
+                self._disk_full_noticed = False
+                await self._make_room()
+            if self._external_check_due:
+                self._external_check_due = False
+                await self._follow_external_changes()
+                await self._resume_when_space_returns()
 
     async def _flush(self) -> None:
         batch, self._queue = self._queue, []
@@ -300,12 +369,7 @@ class Store:
         connection.execute("BEGIN IMMEDIATE")
         try:
             if ingests:
-                self._run_isolated(
-                    connection,
-                    outcomes,
-                    [i for i, _ in ingests],
-                    lambda: _bulk_ingest(connection, [op for _, op in ingests]),
-                )
+                self._ingest_isolated(connection, outcomes, ingests)
             for index, operation in enumerate(operations):
                 if not isinstance(operation, _IngestRequest):
                     self._run_isolated(
@@ -316,14 +380,39 @@ class Store:
             raise
         return outcomes
 
+    def _ingest_isolated(
+        self,
+        connection: sqlite3.Connection,
+        outcomes: list[tuple[bool, Any]],
+        ingests: list[tuple[int, _IngestRequest]],
+    ) -> None:
+        """Every ingest of the group merged into a few statements; if that fails, each one alone.
+
+        One bad payment (text SQLite cannot encode, a raw payload that cannot be written) then
+        fails only its own request, never the honest ones merged with it.
+        """
+        merged = self._run_isolated(
+            connection,
+            outcomes,
+            [index for index, _ in ingests],
+            lambda: _bulk_ingest(connection, [request for _, request in ingests]),
+        )
+        if merged or len(ingests) == 1:
+            return
+        for index, request in ingests:
+            self._run_isolated(
+                connection, outcomes, [index], functools.partial(_bulk_ingest, connection, [request])
+            )
+
     def _commit(self) -> None:
-        """COMMIT (the fsync happens here); roll back if it fails."""
+        """COMMIT (the fsync happens here); roll back if it fails. Then checkpoint if the log grew."""
         connection = self._require_connection()
         try:
             connection.execute("COMMIT")
         except BaseException:
             _rollback_quietly(connection)
             raise
+        self.disk.checkpoint_if_grown(connection)
 
     @staticmethod
     def _run_isolated(
@@ -331,8 +420,11 @@ class Store:
         outcomes: list[tuple[bool, Any]],
         indexes: list[int],
         work: Callable[[], list[Any]],
-    ) -> None:
-        """Run ``work`` in a savepoint; its results (or its error) go to ``outcomes[indexes]``."""
+    ) -> bool:
+        """Run ``work`` in a savepoint; its results (or its error) go to ``outcomes[indexes]``.
+
+        Returns True when ``work`` succeeded.
+        """
         connection.execute("SAVEPOINT op")
         try:
             results = work()
@@ -344,9 +436,10 @@ class Store:
             connection.execute("RELEASE op")
             for index in indexes:
                 outcomes[index] = (False, error)
-            return
+            return False
         for index, result in zip(indexes, results, strict=True):
             outcomes[index] = (True, result)
+        return True
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read-only ``query`` (indexed and short) on the reading connection."""
@@ -359,12 +452,74 @@ class Store:
             raise RuntimeError("store is closed")
         return self._connection
 
+    # -- disk space -------------------------------------------------------------------------------
+    async def _make_room(self) -> None:
+        """After SQLITE_FULL: refuse payments, give the reserve back and truncate the log."""
+        if self.disk.keep_reserve:
+            self.disk.disk_full("SQLite reported the disk full")  # first: no payment may take the room
+            await self._in_store_thread(self.disk.relieve)
+
+    async def _resume_when_space_returns(self) -> None:
+        """While payments are refused for space: accept them again once the reserve fits twice."""
+        if self.disk.refusing_payments:
+            await self._in_store_thread(self.disk.space_returned)
+
+    async def _in_store_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        connection = self._require_connection()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work, connection)
+
+    # -- counts of waiting deliveries -------------------------------------------------------------
+    def _count_waiting(self) -> tuple[int, list[tuple[str, str, int]]]:
+        """The writer's data version and the deliveries not yet sent, counted (a scan of the outbox)."""
+        connection = self._require_connection()
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        return version, connection.execute(_COUNT_WAITING).fetchall()
+
+    def _apply_count(self, counted: tuple[int, list[tuple[str, str, int]]]) -> None:
+        self._data_version, rows = counted
+        self.waiting.reset(rows)
+
+    def _schedule_external_check(self) -> None:
+        def due() -> None:
+            self._external_check_due = True
+            if self._wakeup is not None:
+                self._wakeup.set()
+            self._schedule_external_check()
+
+        self._external_check = asyncio.get_running_loop().call_later(EXTERNAL_CHANGE_CHECK_SECONDS, due)
+
+    async def _follow_external_changes(self) -> None:
+        """Count again when another process committed (the writer loop owns the connection here)."""
+        connection = self._require_connection()
+        try:
+            if connection.execute("PRAGMA data_version").fetchone()[0] == self._data_version:
+                return
+            # Let every writer whose commit already returned apply its own change first; the
+            # count below includes those commits, and later ones apply on top of it.
+            await asyncio.sleep(0)
+            counted = await asyncio.get_running_loop().run_in_executor(self._executor, self._count_waiting)
+            self._apply_count(counted)
+        except sqlite3.Error as error:  # a disk error: the count is retried at the next check
+            log.warning("counting the deliveries waiting in %s failed: %s", self.path, error)
+
+    async def delivery_counts(self) -> dict[str, dict[str, int]]:
+        """``{notifier: {"pending": n, "failed": n}}``, from memory: cheap enough for every request."""
+        return self.waiting.snapshot()
+
     # -- writes -----------------------------------------------------------------------------------
     async def ingest(
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> StoredIngest:
-        """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
-        return await self.write(_IngestRequest(payments, lanes, state))
+        """Insert new payments with one pending delivery per lane, and save ``state``, atomically.
+
+        While the disk is full this raises SQLITE_FULL at once: the space left is for delivery records.
+        """
+        if self.disk.refusing_payments:
+            raise refused_for_space()
+        stored: StoredIngest = await self.write(_IngestRequest(payments, lanes, state))
+        for lane in lanes:
+            self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
+        return stored
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
@@ -385,17 +540,23 @@ class Store:
     async def _update(self, delivery_id: int, status: str, error: str | None, next_at: float | None) -> None:
         now = time.time()
 
-        def operation(connection: sqlite3.Connection) -> None:
+        def operation(connection: sqlite3.Connection) -> tuple[str, str] | None:
+            before = connection.execute(
+                "SELECT notifier, status FROM deliveries WHERE id = ?", (delivery_id,)
+            ).fetchone()
             connection.execute(
                 "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?,"
                 " next_attempt_at = COALESCE(?, next_attempt_at), first_attempt_at = COALESCE(first_attempt_at, ?),"
                 " updated_at = ? WHERE id = ?",
                 (status, error, next_at, now, _now_iso(), delivery_id),
             )
+            return before
 
-        await self._write_until_recorded(operation)
+        before = await self._write_until_recorded(operation)
+        if before is not None:
+            self.waiting.move(before[0], before[1], status)
 
-    async def _write_until_recorded(self, operation: Callable[[sqlite3.Connection], None]) -> None:
+    async def _write_until_recorded(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         """Write a delivery outcome, waiting out storage errors until it is recorded or cancelled.
 
         Failing instead would make the lane send the same alert again, or stop it. The wait grows to
@@ -404,8 +565,7 @@ class Store:
         delay = RECORD_RETRY_FIRST
         while True:
             try:
-                await self.write(operation)
-                return
+                return await self.write(operation)
             except sqlite3.Error as error:
                 if not is_storage_error(error):
                     raise
@@ -416,16 +576,26 @@ class Store:
         """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
         now = time.time()
 
-        def operation(connection: sqlite3.Connection) -> int:
-            sql = "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, first_attempt_at = NULL"
-            sql += ", updated_at = ? WHERE status = 'failed'"
-            parameters: list[Any] = [now, _now_iso()]
+        def operation(connection: sqlite3.Connection) -> list[tuple[str, int]]:
+            where = "status = 'failed'"
+            chosen: list[Any] = []
             if ids is not None:
-                sql += f" AND id IN ({','.join('?' * len(ids))})"
-                parameters += list(ids)
-            return connection.execute(sql, parameters).rowcount
+                where += f" AND id IN ({','.join('?' * len(ids))})"
+                chosen = list(ids)
+            moved = connection.execute(
+                f"SELECT notifier, COUNT(*) FROM deliveries WHERE {where} GROUP BY notifier", chosen
+            ).fetchall()
+            connection.execute(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, first_attempt_at = NULL,"
+                f" updated_at = ? WHERE {where}",
+                [now, _now_iso(), *chosen],
+            )
+            return moved
 
-        return await self.write(operation)
+        moved = await self.write(operation)
+        for notifier, count in moved:
+            self.waiting.move(notifier, "failed", "pending", count)
+        return sum(count for _, count in moved)
 
     # -- reads ------------------------------------------------------------------------------------
     async def load_state(self, owner: str, key: str) -> Any:
@@ -458,20 +628,6 @@ class Store:
             )
         )
 
-    async def delivery_counts(self) -> dict[str, dict[str, int]]:
-        """``{notifier: {"pending": n, "failed": n}}``."""
-
-        def query(connection: sqlite3.Connection) -> dict[str, dict[str, int]]:
-            counts: dict[str, dict[str, int]] = {}
-            rows = connection.execute(
-                "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY notifier, status"
-            )
-            for notifier, status, count in rows:
-                counts.setdefault(notifier, {"pending": 0, "failed": 0})[status] = count
-            return counts
-
-        return await self.read(query)
-
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest stored payments, newest first."""
 
@@ -492,6 +648,12 @@ def _rollback_quietly(connection: sqlite3.Connection) -> None:
 def _rewrite_version(connection: sqlite3.Connection) -> None:
     """The smallest real write (the header's schema version, unchanged): probes writability."""
     connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _rewrite_version_in_a_transaction(connection: sqlite3.Connection) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    _rewrite_version(connection)
+    connection.execute("COMMIT")
 
 
 def _one(operation: Callable[[sqlite3.Connection], Any], connection: sqlite3.Connection) -> list[Any]:
@@ -543,6 +705,9 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
     return results
 
 
+_COUNT_WAITING = (
+    "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY notifier, status"
+)
 _SAVE_STATE = (
     "INSERT INTO state (owner, key, value, updated_at) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"

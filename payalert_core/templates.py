@@ -42,14 +42,17 @@ sources:
   #   host: imap.gmail.com
   #   username: you@gmail.com
   #   password: ${IMAP_PASSWORD}
+  #   accounts: ["4477"]   # last 4 digits of your accounts and cards: alerts for any other are not payments
 
 notifiers:
   console:
     type: console
     timezone: UTC
 
+  # Telegram, with a bot token from @BotFather and your chat id (docs/telegram.md shows how to find it)
   # telegram:
   #   type: telegram
   #   token: ${TELEGRAM_BOT_TOKEN}
-  #   chats: [123456789]
+  #   destinations: [123456789]
+  #   timezone: Asia/Kolkata
 """

@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from payalert_core.testing.benchmarks import ROWS_ENV, read_rows, report_row
 
 RUNNER = Path(__file__).resolve().parents[1] / "bench" / "run.py"
@@ -57,3 +59,17 @@ def test_the_runner_prints_one_table_in_either_form(tmp_path, monkeypatch):
         "bench_binance_poll.py",
         "bench_banktext.py",
     }
+
+
+def test_help_prints_usage_and_starts_nothing(monkeypatch, capsys):
+    runner = _runner()
+    started = []
+    monkeypatch.setattr(runner.subprocess, "run", lambda *args, **kwargs: started.append(args))
+    with pytest.raises(SystemExit) as done:
+        runner.main(["--help"])
+    assert done.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        runner.main(["--markdwon"])
+    assert done.value.code == 2 and "unrecognized arguments: --markdwon" in capsys.readouterr().err
+    assert started == []

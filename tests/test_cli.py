@@ -67,10 +67,14 @@ def assert_clear_error(result, *fragments):
         ),
         (
             {
-                "sources": {"x": {"type": "webhook", "secret": "abcdefgh", "min_amount": {"INR": -1}}},
+                "sources": {"x": {"type": "webhook", "secret": "a" * 16, "min_amount": {"INR": -1}}},
                 "notifiers": {"o": {"type": "console"}},
             },
             ["sources.x.min_amount"],
+        ),
+        (  # an empty key would let anyone sign payments
+            {"sources": {"shop": {"type": "webhook", "secret": ""}}, "notifiers": {"o": {"type": "console"}}},
+            ["sources.shop.secret: must be at least 16 characters; `payalert init` makes a strong one"],
         ),
     ],
 )
@@ -92,7 +96,12 @@ def test_port_in_use(tmp_path):
 def test_unwritable_data_dir(tmp_path):
     (tmp_path / "file").write_text("a file where a folder should be")
     write_config(tmp_path, base_config(tmp_path, data_dir=str(tmp_path / "file" / "data")))
-    assert_clear_error(payalert("run", cwd=tmp_path), "data_dir: cannot use the database")
+    # The data directory is taken (locked) before the database is opened: the folder is named.
+    assert_clear_error(
+        payalert("run", cwd=tmp_path),
+        f"data_dir: cannot use {tmp_path / 'file' / 'data'} (Not a directory)",
+        "point data_dir at a writable folder",
+    )
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -142,7 +151,10 @@ def test_deliveries_and_retry_failed(payalert_daemon):
     config = yaml.safe_load(daemon.config_path.read_text())
     config["notifiers"]["recorder"]["fail_kinds"] = []
     daemon.config_path.write_text(yaml.safe_dump(config))
-    assert "1 failed deliveries queued again" in daemon.cli("retry-failed").stdout
+    delivery_id = json.loads(daemon.cli("deliveries", "--json").stdout)[0]["id"]
+    retried = daemon.cli("retry-failed", str(delivery_id), str(delivery_id), "4242")
+    assert "1 failed deliveries queued again" in retried.stdout
+    assert retried.returncode == 2 and "no failed delivery #4242;" in retried.stderr
     daemon.start()
     (alert,) = daemon.wait_for_alerts(1)
     assert alert.payment.title == "Doomed"
@@ -160,3 +172,93 @@ def test_test_notify_sends_through_every_notifier(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "rec -> default: sent" in result.stdout and "Test alert" in result.stdout
     assert "Test alert" in record.read_text()
+
+
+SECRET_VALUE = "Sup3rS3cretValue-987"
+
+
+@pytest.mark.parametrize("marked_secret", [True, False], ids=["also-a-secret-field", "only-in-host"])
+def test_a_variable_in_server_host_is_named_never_echoed(tmp_path, marked_secret):
+    """A ${VAR} holding a secret, put where the address goes: errors and listings name the variable."""
+    (tmp_path / ".env").write_text(f"PAYALERT_TEST_VALUE={SECRET_VALUE}\n")
+    shop = webhook_source(secret="${PAYALERT_TEST_VALUE}") if marked_secret else webhook_source()
+    write_config(
+        tmp_path,
+        base_config(tmp_path, server={"host": "${PAYALERT_TEST_VALUE}", "port": 0}, sources={"shop": shop}),
+    )
+    checked = payalert("check-config", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "listening on ${PAYALERT_TEST_VALUE}:0" in checked.stdout
+    ran = payalert("run", cwd=tmp_path)
+    assert_clear_error(ran, "server: cannot listen on ${PAYALERT_TEST_VALUE}:0")
+    for result in (checked, ran):
+        assert SECRET_VALUE not in result.stdout + result.stderr
+
+
+def test_test_notify_failures_name_the_variable_not_its_value(tmp_path):
+    (tmp_path / ".env").write_text(f"PAYALERT_TEST_VALUE={SECRET_VALUE}\n")
+    record = "${PAYALERT_TEST_VALUE}/no-such-folder/recorded.jsonl"
+    document = base_config(tmp_path, notifiers={"rec": {"type": "recorder", "path": record}})
+    write_config(tmp_path, document)
+    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "payalert_core.testing.recorder"}
+    result = payalert("test-notify", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert (
+        "rec -> default: FAILED" in result.stderr and "${PAYALERT_TEST_VALUE}/no-such-folder" in result.stderr
+    )
+    assert SECRET_VALUE not in result.stdout + result.stderr
+
+
+CRASHING_PLUGIN = """
+import click
+from payalert_core import CliContext, hookimpl
+
+
+@hookimpl
+def payalert_register_commands(cli):
+    @cli.command()
+    @click.pass_obj
+    def crash(state: CliContext) -> None:
+        raise RuntimeError(f"a bug while using {state.config.settings.server.host}")
+"""
+
+
+def test_a_bugs_traceback_names_the_variable_not_its_value(tmp_path):
+    """Bugs get tracebacks, but even those never show a value from the config's environment."""
+    (tmp_path / "crashing_command.py").write_text(CRASHING_PLUGIN)
+    (tmp_path / ".env").write_text(f"PAYALERT_TEST_VALUE={SECRET_VALUE}\n")
+    write_config(tmp_path, base_config(tmp_path, server={"host": "${PAYALERT_TEST_VALUE}", "port": 0}))
+    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "crashing_command", "PYTHONPATH": str(tmp_path)}
+    result = payalert("crash", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert (
+        "Traceback" in result.stderr
+        and "RuntimeError: a bug while using ${PAYALERT_TEST_VALUE}" in result.stderr
+    )
+    assert SECRET_VALUE not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_init_with_a_config_path_suggests_the_exact_next_commands(tmp_path, where):
+    option = ["--config", "my setup/payalert.yaml"]
+    args = [*option, "init"] if where == "before" else ["init", *option]
+    result = payalert(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "`payalert check-config --config 'my setup/payalert.yaml'`" in result.stdout
+    assert "`payalert run --config 'my setup/payalert.yaml'`" in result.stdout
+    checked = payalert("check-config", "--config", "my setup/payalert.yaml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_init_without_a_path_suggests_the_plain_commands(tmp_path):
+    result = payalert("init", cwd=tmp_path)
+    assert "`payalert check-config`" in result.stdout and "`payalert run`" in result.stdout
+
+
+def test_retry_failed_names_ids_that_are_not_failed_deliveries(tmp_path):
+    write_config(tmp_path, base_config(tmp_path))
+    result = payalert("retry-failed", "42", "43", cwd=tmp_path)
+    assert_clear_error(result, "no failed delivery #42, #43", "payalert deliveries --status failed")
+    assert "0 failed deliveries queued again" in result.stdout
+    everything = payalert("retry-failed", cwd=tmp_path)  # no ids: all failed ones, however many
+    assert everything.returncode == 0 and "0 failed deliveries queued again" in everything.stdout

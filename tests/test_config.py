@@ -36,21 +36,22 @@ notifiers:
 
 
 def test_minimal_config_loads_with_defaults(tmp_path, plugins):
-    config = load_config(write(tmp_path, MINIMAL.format(secret="s3cret-value")), plugins)
+    config = load_config(write(tmp_path, MINIMAL.format(secret="s3cret-value-0123456789")), plugins)
     assert config.settings.server.port == 8080
-    assert config.sources["shop"].secret.get_secret_value() == "s3cret-value"
+    assert config.sources["shop"].secret.get_secret_value() == "s3cret-value-0123456789"
     assert config.data_dir == (tmp_path / "data").resolve()
-    assert "s3cret-value" in config.secrets
-    assert "s3cret-value" not in repr(config.sources["shop"])
+    assert "s3cret-value-0123456789" in config.secrets
+    assert "s3cret-value-0123456789" not in repr(config.sources["shop"])
 
 
 def test_environment_and_dotenv_interpolation(tmp_path, plugins, monkeypatch):
     monkeypatch.setenv("FROM_ENV", "env-wins")
     text = MINIMAL.format(secret="${FROM_DOTENV}") + "log_level: ${LEVEL:-WARNING}\ndata_dir: ${FROM_ENV}\n"
     config = load_config(
-        write(tmp_path, text, env_file="FROM_DOTENV=dotenv-secret\nFROM_ENV=dotenv-loses\n"), plugins
+        write(tmp_path, text, env_file="FROM_DOTENV=dotenv-secret-0123456789\nFROM_ENV=dotenv-loses\n"),
+        plugins,
     )
-    assert config.sources["shop"].secret.get_secret_value() == "dotenv-secret"
+    assert config.sources["shop"].secret.get_secret_value() == "dotenv-secret-0123456789"
     assert config.settings.log_level == "WARNING"
     assert config.settings.data_dir == "env-wins"
 
@@ -92,7 +93,7 @@ def test_unknown_key_in_a_section(tmp_path, plugins):
     found = problems(
         tmp_path,
         plugins,
-        MINIMAL.format(secret="x" * 8).replace("type: console", "type: console\n    colr: red"),
+        MINIMAL.format(secret="x" * 16).replace("type: console", "type: console\n    colr: red"),
     )
     assert found == {"notifiers.out.colr": "unknown key; remove it or check its spelling"}
 
@@ -114,7 +115,7 @@ def test_missing_file(tmp_path, plugins):
 
 
 def test_source_filters_are_validated(tmp_path, plugins):
-    text = MINIMAL.format(secret="x" * 8).replace("type: webhook", "type: webhook\n    min_amount: {inr: 5}")
+    text = MINIMAL.format(secret="x" * 16).replace("type: webhook", "type: webhook\n    min_amount: {inr: 5}")
     found = problems(tmp_path, plugins, text)
     assert "upper case" in found["sources.shop.min_amount"]
 
@@ -125,3 +126,106 @@ def test_a_key_that_would_not_show_is_quoted_in_the_error(tmp_path, plugins):
     with pytest.raises(ConfigError) as caught:
         load_config(path, plugins)
     assert {where for where, _ in caught.value.problems} == {"'\\x85'", "'  '"}
+
+
+@pytest.mark.parametrize(
+    "secret", ['""', '"${UNSET_FOR_SHORT_SECRET:-}"', "x", "fifteen-chars-x", '"   sixteen-ish  "']
+)
+def test_a_short_webhook_secret_is_refused_naming_the_key(tmp_path, plugins, monkeypatch, secret):
+    """Anyone could sign with an empty or guessable key: the config must refuse it, not accept every request."""
+    monkeypatch.delenv("UNSET_FOR_SHORT_SECRET", raising=False)
+    found = problems(tmp_path, plugins, MINIMAL.format(secret=secret))
+    assert found == {
+        "sources.shop.secret": "must be at least 16 characters; `payalert init` makes a strong one"
+    }
+
+
+def test_a_sixteen_character_webhook_secret_is_enough(tmp_path, plugins):
+    config = load_config(write(tmp_path, MINIMAL.format(secret="sixteen-chars-ok")), plugins)
+    assert config.sources["shop"].secret.get_secret_value() == "sixteen-chars-ok"
+
+
+def _laughs(levels: int) -> str:
+    """A "billion laughs" document: each level an anchored list of ten aliases to the one before."""
+    lines = ['a0: &a0 ["lol"]']
+    for level in range(1, levels):
+        aliases = ", ".join([f"*a{level - 1}"] * 10)
+        lines.append(f"a{level}: &a{level} [{aliases}]")
+    return "\n".join(lines) + "\nnotifiers: {out: {type: console}}\n"
+
+
+@pytest.mark.parametrize("levels", [6, 9])
+def test_aliases_that_expand_without_bound_are_refused_at_once(tmp_path, plugins, levels):
+    """Ten to the power of ``levels`` values from a few hundred bytes: refused before anything expands them."""
+    text = _laughs(levels)
+    assert len(text) < 600
+    found = problems(tmp_path, plugins, text)
+    assert list(found) == [str(tmp_path / "config.yaml")]
+    assert "aliases" in found[str(tmp_path / "config.yaml")]
+    assert "100000" in found[str(tmp_path / "config.yaml")].replace(",", "")
+
+
+def test_an_alias_inside_the_value_it_names_is_refused(tmp_path, plugins):
+    found = problems(tmp_path, plugins, "sources: &loop {shop: *loop}\nnotifiers: {out: {type: console}}\n")
+    (message,) = found.values()
+    assert "*loop" in message and "contains it" in message
+
+
+def test_nesting_deeper_than_any_config_is_a_clear_error(tmp_path, plugins):
+    found = problems(tmp_path, plugins, "x: " + "[" * 5000 + "]" * 5000 + "\n")
+    (message,) = found.values()
+    assert "nested too deeply" in message
+
+
+def test_anchors_and_aliases_for_shared_settings_still_work(tmp_path, plugins):
+    text = """
+sources:
+  shop: &shop
+    type: webhook
+    secret: &key a-secret-of-twenty-chars
+    min_amount: &limits {INR: 100}
+  shop2: {type: webhook, secret: *key, min_amount: *limits}
+  shop3: {<<: *shop, exclude_kinds: [webhook.refund]}
+notifiers: {out: {type: console}}
+"""
+    config = load_config(write(tmp_path, text), plugins)
+    assert config.sources["shop2"].min_amount == {"INR": 100}
+    assert config.sources["shop3"].secret.get_secret_value() == "a-secret-of-twenty-chars"
+    assert config.sources["shop3"].exclude_kinds == ["webhook.refund"]
+
+
+INLINE_SECRET = "Inline-Secret-Value-123"
+INLINE_TOKEN = "123456:Inline-Token-Value-xyz"
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "notifiers: {out: {type: console, timezone: Inline-Secret-Value-123}}",  # the secret as a zone
+        "notifiers: {out: {type: console, Inline-Secret-Value-123: x}}",  # the secret as a key
+        "notifiers: {out: {type: console, timezone: '123456:Inline-Token-Value-xyz'}}",  # a token as a zone
+        "notifiers: {out: {type: Inline-Secret-Value-123}}",  # the secret as a type
+    ],
+)
+def test_an_inline_secret_used_under_another_key_is_never_echoed(tmp_path, plugins, mistake):
+    """The value of a secret field, written in the file itself, pasted somewhere else by mistake."""
+    text = f"""
+sources:
+  shop: {{type: webhook, secret: {INLINE_SECRET}}}
+{mistake.replace("notifiers: {", "notifiers: {tg: {type: telegram, token: '" + INLINE_TOKEN + "'}, ", 1)}
+"""
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), plugins)
+    text_shown = str(caught.value)
+    assert "notifiers.out" in text_shown and "notifiers.tg.destinations" in text_shown  # both still reported
+    assert INLINE_SECRET not in text_shown and "Inline-Token-Value-xyz" not in text_shown
+
+
+def test_a_secret_from_the_environment_is_named_by_its_variable(tmp_path, plugins, monkeypatch):
+    monkeypatch.setenv("PAYALERT_TEST_ZONE", "Env-Secret-Value-12345")
+    text = MINIMAL.format(secret="${PAYALERT_TEST_ZONE}").replace(
+        "type: console", "type: console\n    timezone: ${PAYALERT_TEST_ZONE}"
+    )
+    found = problems(tmp_path, plugins, text)
+    assert "Env-Secret-Value-12345" not in str(found)
+    assert "${PAYALERT_TEST_ZONE}" in found["notifiers.out.timezone"]

@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from payalert_core.config import ServerSettings
+from payalert_core.errors import ConfigError, DataDirInUse, StorageUnavailable
 from payalert_core.testing.daemon import free_port
 
 from .deploy_support import (
@@ -223,7 +224,9 @@ def test_example_config_sections_all_validate(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(text)
     names = set(re.findall(r"\$\{([A-Z_]+)", text)) - {"PAYALERT_HOST", "PAYALERT_PORT"}
-    env = {k: v for k, v in os.environ.items() if k not in LEAKY} | {name: "value-1234" for name in names}
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY} | {
+        name: "value-0123456789abcdef" for name in names
+    }
     env["TELEGRAM_BOT_TOKEN"] = "123456:test-token"
     done = subprocess.run(
         [sys.executable, "-m", "payalert_core", "check-config", "--config", str(config)],
@@ -327,6 +330,16 @@ def test_systemd_unit_verifies_and_scores_as_well_sandboxed(image: Image) -> Non
     filters = [value for key, value in unit["Service"] if key == "SystemCallFilter"]
     assert filters[0] == "@system-service"
     assert unit_value(unit, "Install", "WantedBy") == "multi-user.target"
+    # A config mistake is not restarted; a full disk (75) or a taken data directory (3) is, for good.
+    not_restarted = unit_value(unit, "Service", "RestartPreventExitStatus").split()
+    assert not_restarted == [str(ConfigError.exit_code)], not_restarted
+    assert (
+        str(StorageUnavailable.exit_code) not in not_restarted
+        and str(DataDirInUse.exit_code) not in not_restarted
+    )
+    assert unit_value(unit, "Unit", "StartLimitIntervalSec") == "0"
+    # Slow clients cannot use up the file descriptors: payalert keeps half the limit for connections.
+    assert int(unit_value(unit, "Service", "LimitNOFILE")) >= 16384
     # The stop timeout covers the three phases that each get server.shutdown_grace, plus closing.
     grace = ServerSettings().shutdown_grace.total_seconds()
     assert seconds(unit_value(unit, "Service", "TimeoutStopSec")) >= 3 * grace + 10

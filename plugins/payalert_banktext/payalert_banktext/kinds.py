@@ -187,11 +187,12 @@ CIRCUMSTANTIAL: tuple[Cues, ...] = (
     ),
     _cues(
         "promotion",
-        ("offer", "cashback", "congrat", "t&c", "t & c", "tnc", "won", "win", "earn", "click"),
+        ("offer", "cashback", "congrat", "t&c", "t & c", "tnc", "won", "win", "earn", "loan"),
         r"\boffers?\b|\bcashback\b|\bcongrat",
         r"\bT\s?&\s?C\b|\bTnC\b",
         r"\bwon\b|\bwin\b|\bearn\b",
-        r"\bclick\b",
+        # "click" is no cue: every HTML mail has links, real alerts' footers too
+        r"\b(?:instant|pre-?approved|personal) loans?\b",
     ),
 )
 

@@ -6,7 +6,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from payalert_core import SecretStr, SourceConfig
+from payalert_core import SourceConfig, WebhookSecret
 
 SponsorshipAction = Literal[
     "created", "cancelled", "edited", "tier_changed", "pending_cancellation", "pending_tier_change"
@@ -23,7 +23,7 @@ class GitHubSponsorsConfig(SourceConfig):
         default=False,
         description="Accept deliveries without a signature when no secret is set (a warning at every start).",
     )
-    secret: SecretStr | None = Field(
+    secret: WebhookSecret | None = Field(
         default=None,
         validate_default=True,
         description="The webhook secret typed into GitHub; X-Hub-Signature-256 is verified with it.",
@@ -41,10 +41,8 @@ class GitHubSponsorsConfig(SourceConfig):
     @field_validator("secret")
     @classmethod
     def _secret_or_explicitly_unsigned(
-        cls, value: SecretStr | None, info: ValidationInfo
-    ) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().strip():
-            raise ValueError("is empty; paste the webhook secret you typed into GitHub")
+        cls, value: WebhookSecret | None, info: ValidationInfo
+    ) -> WebhookSecret | None:
         if value is None and not info.data.get("allow_unsigned", False):
             raise ValueError(
                 "is required: set secret to the webhook secret you typed into GitHub "

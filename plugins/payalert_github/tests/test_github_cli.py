@@ -23,7 +23,7 @@ from payalert_core.testing import free_port
     ],
 )
 def test_default_url_reaches_the_local_daemon(host: str, url: str) -> None:
-    config = GitHubSponsorsConfig.model_validate({"type": "github", "secret": "x"})
+    config = GitHubSponsorsConfig.model_validate({"type": "github", "secret": SECRET})
     assert ConfiguredSource("gh", config, host, 8080).webhook_url == url
 
 
@@ -90,7 +90,7 @@ def test_send_test_picks_the_source(payalert_daemon) -> None:
     daemon = payalert_daemon.start(
         sources={
             "one": {"type": "github", "secret": SECRET},
-            "two": {"type": "github", "secret": "second secret"},
+            "two": {"type": "github", "secret": "the second source's secret"},
         }
     )
     ambiguous = daemon.cli("github", "send-test")
@@ -102,4 +102,4 @@ def test_send_test_picks_the_source(payalert_daemon) -> None:
     assert chosen.returncode == 0, chosen.stdout + chosen.stderr
     [alert] = daemon.wait_for_alerts(1)
     assert alert.payment.source == "two"
-    assert "second secret" not in chosen.stdout + chosen.stderr
+    assert "the second source's secret" not in chosen.stdout + chosen.stderr

@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from imap_testkit import upi_credit_mail  # noqa: E402
 from payalert_imap.config import ImapSourceConfig  # noqa: E402
 from payalert_imap.connection import MailboxConnection  # noqa: E402
+from payalert_imap.mailchain import mail_chain  # noqa: E402
 from payalert_imap.message import read_message  # noqa: E402
-from payalert_imap.reading import mail_chain  # noqa: E402
 from payalert_imap.verdict import ReadSettings, classify_mail  # noqa: E402
 
 from payalert_core.testing.benchmarks import report_row  # noqa: E402

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from typing import Any
 
 import click
-from payalert_banktext import AlertText, Medium, ParserChain
+from payalert_banktext import AlertText, Medium, RuleConfig
 
 from payalert_core import CliContext, UserError, config_option
 
 from .config import ImapSourceConfig
 from .connection import ImapError, MailboxConnection
 from .message import read_message
-from .reading import mail_chain
+from .rulecheck import RuleCheck
 from .verdict import ReadSettings, Verdict, classify_mail, classify_text
 
 
@@ -51,8 +52,8 @@ def configured_source(source_name: str | None) -> tuple[str, ImapSourceConfig]:
 @click.option(
     "--jsonl", is_flag=True, help='Read {"text", "from", "subject"} objects, one per line, from stdin.'
 )
-@click.option("--from", "sender", default="", help="With --text: the sender address (or SMS sender id).")
-@click.option("--subject", default="", help="With --text: the subject.")
+@click.option("--from", "sender", default=None, help="With --text: the sender address (or SMS sender id).")
+@click.option("--subject", default=None, help="With --text: the subject.")
 @click.option(
     "--source", "source_name", default=None, help="Use this imap source's rules and trust settings."
 )
@@ -67,76 +68,76 @@ def explain(
     file: Any,
     as_text: bool,
     jsonl: bool,
-    sender: str,
-    subject: str,
+    sender: str | None,
+    subject: str | None,
     source_name: str | None,
     authserv_ids: tuple[str, ...],
 ) -> None:
     """Print what payalert makes of one e-mail (FILE.eml, or - for stdin) as JSON."""
-    chain, settings = _reading_setup(source_name, authserv_ids)
+    rules, settings = _reading_setup(source_name, authserv_ids)
+    state = click.get_current_context().find_object(CliContext)
+    chains = RuleCheck(rules, state.plugins.manager if state is not None else None)
     if jsonl:
         for number, line in enumerate(sys.stdin, start=1):
             if line.strip():
-                click.echo(json.dumps(_explain_line(line, number, chain), ensure_ascii=False))
+                click.echo(json.dumps(_explain_line(line, number, chains), ensure_ascii=False))
         return
     data = file.read()
     if as_text:
         message = AlertText(
             text=data.decode("utf-8", errors="replace"),
-            subject=subject,
-            sender=sender,
-            medium=_medium(sender),
+            subject=subject or "",
+            sender=sender or "",
+            medium=_medium(sender or ""),
         )
+        chain, notes = chains.chain(sender, subject)
         verdict = classify_text(message, chain)
     else:
-        verdict = classify_mail(read_message(data), chain, settings)
-    click.echo(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
+        facts = read_message(data)
+        chain, notes = chains.chain(facts.sender, facts.subject)
+        verdict = classify_mail(facts, chain, settings)
+    click.echo(json.dumps(_with_notes(verdict, notes), ensure_ascii=False, indent=2))
 
 
 def _reading_setup(
     source_name: str | None, authserv_ids: tuple[str, ...]
-) -> tuple[ParserChain, ReadSettings]:
-    state = click.get_current_context().find_object(CliContext)
-    manager = state.plugins.manager if state is not None else None
+) -> tuple[list[RuleConfig], ReadSettings]:
     if source_name is not None:
         _, config = configured_source(source_name)
         settings = config.read_settings()
-        chain = mail_chain(config.rules, manager)
+        rules = list(config.rules)
     else:
         settings = ReadSettings()
-        chain = mail_chain((), manager)
+        rules = []
     if authserv_ids:
-        settings = ReadSettings(
-            **{**_settings_fields(settings), "authserv_ids": tuple(a.lower() for a in authserv_ids)}
-        )
-    return chain, settings
+        settings = dataclasses.replace(settings, authserv_ids=tuple(a.lower() for a in authserv_ids))
+    return rules, settings
 
 
-def _settings_fields(settings: ReadSettings) -> dict[str, Any]:
-    return {
-        "require_authentication": settings.require_authentication,
-        "authserv_ids": settings.authserv_ids,
-        "bank_domains": settings.bank_domains,
-        "senders": settings.senders,
-        "subject_patterns": settings.subject_patterns,
-        "suspicious_notice": settings.suspicious_notice,
-        "unparsed_notice": settings.unparsed_notice,
-    }
+def _with_notes(verdict: Verdict, notes: list[str]) -> dict[str, Any]:
+    """The explain document; rule notes under ``rules``, and in ``reason`` when nothing was paid."""
+    document = verdict.to_json()
+    if notes:
+        document["rules"] = notes
+        if not verdict.is_payment:
+            document["reason"] = "; ".join([document["reason"] or "no payment", *notes])
+    return document
 
 
-def _explain_line(line: str, number: int, chain: ParserChain) -> dict[str, Any]:
+def _explain_line(line: str, number: int, chains: RuleCheck) -> dict[str, Any]:
     try:
         item = json.loads(line)
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise ValueError('each line must be an object with a "text" string')
     except ValueError as error:
         return {"line": number, "amount": None, "reason": f"line {number}: {error}"}
-    sender = str(item.get("from") or "")
+    sender = str(item["from"]) if item.get("from") is not None else None
+    subject = str(item["subject"]) if item.get("subject") is not None else None
     message = AlertText(
-        text=item["text"], subject=str(item.get("subject") or ""), sender=sender, medium=_medium(sender)
+        text=item["text"], subject=subject or "", sender=sender or "", medium=_medium(sender or "")
     )
-    verdict: Verdict = classify_text(message, chain)
-    return verdict.to_json()
+    chain, notes = chains.chain(sender, subject)
+    return _with_notes(classify_text(message, chain), notes)
 
 
 def _medium(sender: str) -> Medium:

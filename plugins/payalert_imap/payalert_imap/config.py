@@ -18,10 +18,9 @@ from .verdict import ReadSettings
 KNOWN_AUTHSERV_IDS: dict[str, tuple[str, ...]] = {
     "imap.gmail.com": ("mx.google.com",),
     "imap.googlemail.com": ("mx.google.com",),
-    # Microsoft 365 / Outlook.com stamp their Authentication-Results without an authserv-id.
-    "outlook.office365.com": ("",),
-    "imap-mail.outlook.com": ("",),
 }
+#: Hosts whose provider (Microsoft) writes Authentication-Results without an authserv-id.
+NO_AUTHSERV_ID_HOSTS = frozenset({"outlook.office365.com", "imap-mail.outlook.com"})
 RFC2177_LIMIT = timedelta(minutes=29)
 
 
@@ -82,7 +81,19 @@ class ImapSourceConfig(StreamSourceConfig):
         default=None,
         description="Authserv-id(s) of your provider's Authentication-Results, e.g. mx.google.com.",
     )
+    allow_empty_authserv_id: bool = Field(
+        default=False,
+        description="Also trust a topmost Authentication-Results without an authserv-id (Outlook; see its risk).",
+    )
     bank_domains: list[str] = Field(default_factory=list, description="More domains whose mail is a bank's.")
+    accounts: list[str] = Field(
+        default_factory=list,
+        description="Last 4 digits of your accounts and cards; alerts for any other are not payments.",
+    )
+    owner_addresses: list[str] = Field(
+        default_factory=list,
+        description="This mailbox's addresses; a bank alert signed for another To is not a payment.",
+    )
     suspicious_notice: bool = Field(
         default=True, description="Warn about bank-like mail that fails the check."
     )
@@ -100,6 +111,38 @@ class ImapSourceConfig(StreamSourceConfig):
     @classmethod
     def _listify(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("authserv_id")
+    @classmethod
+    def _named(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not a.strip() for a in value):
+            raise ValueError(
+                "an empty authserv-id is not a name: for Outlook set allow_empty_authserv_id: true instead"
+            )
+        return value
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _account_digits(cls, value: object) -> object:
+        if not isinstance(value, list):
+            return value
+        digits = []
+        for item in value:
+            text = str(item).strip() if isinstance(item, str | int) and not isinstance(item, bool) else ""
+            if not re.fullmatch(r"\d{4}", text):
+                raise ValueError(
+                    f'{item!r}: write the last 4 digits of an account or card in quotes, e.g. "4477"'
+                )
+            digits.append(text)
+        return digits
+
+    @field_validator("owner_addresses")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+", address.strip()):
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return [address.strip().lower() for address in value]
 
     @field_validator("idle_renew")
     @classmethod
@@ -138,12 +181,18 @@ class ImapSourceConfig(StreamSourceConfig):
     def _login_and_trust(self) -> ImapSourceConfig:
         if (self.password is None) == (self.oauth2 is None):
             raise ValueError("set either password (an app password for Gmail) or oauth2, not both or neither")
-        if self.require_authentication and self.authserv_ids is None:
+        if not self.require_authentication or self.authserv_ids or self.allow_empty_authserv_id:
+            return self
+        if self.host.lower() in NO_AUTHSERV_ID_HOSTS:
             raise ValueError(
-                "authserv_id: set the authserv-id your provider writes in Authentication-Results "
-                "(e.g. mx.google.com), or require_authentication: false"
+                "allow_empty_authserv_id: Outlook writes Authentication-Results without an authserv-id; "
+                "set allow_empty_authserv_id: true (read its risk in the payalert-imap README), "
+                "or require_authentication: false"
             )
-        return self
+        raise ValueError(
+            "authserv_id: set the authserv-id your provider writes in Authentication-Results "
+            "(e.g. mx.google.com), or require_authentication: false"
+        )
 
     @property
     def effective_port(self) -> int:
@@ -162,6 +211,9 @@ class ImapSourceConfig(StreamSourceConfig):
         return ReadSettings(
             require_authentication=self.require_authentication,
             authserv_ids=self.authserv_ids or (),
+            allow_empty_authserv_id=self.allow_empty_authserv_id,
+            accounts=tuple(self.accounts),
+            owner_addresses=tuple(self.owner_addresses),
             bank_domains=tuple(d.lower() for d in self.bank_domains),
             senders=tuple(s.lower() for s in self.senders),
             subject_patterns=tuple(self.subject_patterns),

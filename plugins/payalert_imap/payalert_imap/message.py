@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 
+from payalert_banktext import AlertText
+
+from payalert_core import is_plausible_time, one_line
+
 from .htmltext import html_to_text
-from .parsing.base import AlertText
 
 _LOOKS_HTML = re.compile(r"^\s*(?:<!doctype html|<html\b)|<body\b", re.I)
 #: Bodies larger than this (in characters) are cut before parsing; alerts are a few kB.
@@ -29,8 +32,12 @@ class MailFacts:
     message_id: str | None
     text: str
     authentication_results: tuple[str, ...]
-    arc_authentication_results: tuple[str, ...]
     digest: str
+    plain_text: str = ""
+    html_text: str = ""
+    dkim_signatures: tuple[str, ...] = ()
+    to_headers: tuple[str, ...] = ()
+    date_note: str | None = None  # why ``sent_at`` is None although the mail has a Date
 
     @property
     def sender(self) -> str:
@@ -68,17 +75,20 @@ def _senders(message: Message) -> tuple[str, ...]:
     return tuple(address for address in addresses if "@" in address)
 
 
-def _date(message: Message) -> datetime | None:
+def _date(message: Message) -> tuple[datetime | None, str | None]:
+    """The ``Date`` header, and a note when it was dropped for lying outside 1970 to tomorrow."""
     raw = _header(message, "Date")
     if not raw:
-        return None
+        return None, None
     try:
         parsed = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
-        return None
+        return None, None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    if not is_plausible_time(parsed):
+        return None, f"the mail's Date ({one_line(raw, 60)}) is out of range; shown: when it was read"
+    return parsed, None
 
 
 def _part_text(part: Message) -> str:
@@ -94,8 +104,8 @@ def _part_text(part: Message) -> str:
     return content if isinstance(content, str) else ""
 
 
-def body_text(message: Message) -> str:
-    """The readable body: text/plain when it says something, else the HTML part as text."""
+def body_parts(message: Message) -> tuple[str, str]:
+    """The text/plain parts and the visible text of the HTML parts, each joined (and cut to ``MAX_TEXT``)."""
     plain: list[str] = []
     html: list[str] = []
     for part in message.walk():
@@ -111,23 +121,34 @@ def body_text(message: Message) -> str:
         elif kind == "text/html":
             html.append(html_to_text(_part_text(part)))
     plain_text = "\n".join(p for p in plain if p.strip())
-    if plain_text and re.search(r"\d", plain_text):
-        return plain_text[:MAX_TEXT]
     html_text = "\n".join(h for h in html if h.strip())
-    return (html_text or plain_text)[:MAX_TEXT]
+    return plain_text[:MAX_TEXT], html_text[:MAX_TEXT]
+
+
+def chosen_text(plain_text: str, html_text: str) -> str:
+    """What parsers read: the text/plain part when it holds a figure, else the HTML part's visible text."""
+    if plain_text and re.search(r"\d", plain_text):
+        return plain_text
+    return html_text or plain_text
 
 
 def read_message(raw: bytes) -> MailFacts:
     """Parse raw message bytes (never raises for malformed mail; missing parts come back empty)."""
     message: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[assignment]
     message_id = _header(message, "Message-ID").strip() or None
+    plain_text, html_text = body_parts(message)
+    sent_at, date_note = _date(message)
     return MailFacts(
         senders=_senders(message),
         subject=_header(message, "Subject"),
-        sent_at=_date(message),
+        sent_at=sent_at,
+        date_note=date_note,
         message_id=message_id,
-        text=body_text(message),
+        text=chosen_text(plain_text, html_text),
         authentication_results=_all_headers(message, "Authentication-Results"),
-        arc_authentication_results=_all_headers(message, "ARC-Authentication-Results"),
         digest=hashlib.sha256(raw).hexdigest(),
+        plain_text=plain_text,
+        html_text=html_text,
+        dkim_signatures=_all_headers(message, "DKIM-Signature"),
+        to_headers=_all_headers(message, "To"),
     )

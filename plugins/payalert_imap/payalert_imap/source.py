@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from payalert_core import SourceConfig, StreamSource
 
 from .config import ImapSourceConfig
-from .reading import mail_chain
+from .mailchain import mail_chain
 from .watcher import FolderWatcher
 
 #: Folder states that mean "connected and watching".

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from payalert_banktext import (
     sender_matches,
 )
 
-from payalert_core import Direction, Payment, format_amount
+from payalert_core import Direction, InvalidPayment, Payment, format_amount
 
+from .accounts import account_mismatch, recipient_mismatch
 from .banks import is_bank_domain
 from .message import MailFacts
-from .trust import TrustResult, check_trust
+from .reading import reading_conflict
+from .trust import TrustResult, check_trust, signed_recipients, to_addresses
 
-Outcome = Literal["payment", "suspicious", "unparsed", "ignored", "not_bank", "filtered"]
+Outcome = Literal["payment", "suspicious", "unparsed", "ignored", "not_bank", "filtered", "other_account"]
 
 #: Wording that says money moved; a trusted bank mail without it (and an amount) is not an alert.
 _MONEY_WORDS = re.compile(
@@ -43,6 +46,7 @@ _CHANNEL_LABELS = {
 }
 SUSPICIOUS_KIND = "bank.suspicious_email"
 UNPARSED_KIND = "bank.unparsed_email"
+OTHER_ACCOUNT_KIND = "bank.other_account_email"
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,10 @@ class ReadSettings:
 
     require_authentication: bool = True
     authserv_ids: tuple[str, ...] = ("mx.google.com",)
+    allow_empty_authserv_id: bool = False
     bank_domains: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    owner_addresses: tuple[str, ...] = ()
     senders: tuple[str, ...] = ()
     subject_patterns: tuple[str, ...] = ()
     suspicious_notice: bool = True
@@ -94,6 +101,7 @@ class Verdict:
     #: What kind of message the parser saw (``transaction``, ``otp``, ``pending`` …), and whose.
     kind: str | None = None
     issuer: str | None = None
+    date_note: str | None = None
 
     @property
     def is_payment(self) -> bool:
@@ -132,8 +140,12 @@ class Verdict:
     def to_payment(self, context: Mapping[str, Any] | None = None) -> Payment | None:
         """The payment or notice this verdict alerts as, or None when it alerts nothing."""
         if self.is_payment and self.alert is not None:
-            return _payment(self, self.alert, context or {})
-        if self.outcome in ("suspicious", "unparsed"):
+            try:
+                return _payment(self, self.alert, context or {})
+            except InvalidPayment as error:  # e.g. an amount of 10^15 or more: say a bank mail came
+                unread = dataclasses.replace(self, outcome="unparsed", reason=f"the alert's {error}")
+                return _notice(unread, context or {})
+        if self.outcome in ("suspicious", "unparsed", "other_account"):
             return _notice(self, context or {})
         return None
 
@@ -167,6 +179,7 @@ def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) 
         "message_id": facts.message_id,
         "sent_at": facts.sent_at,
         "digest": facts.digest,
+        "date_note": facts.date_note,
     }
     skipped = settings.filtered_out(facts)
     if skipped:
@@ -175,15 +188,41 @@ def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) 
         )
     parser, result = chain.run(facts.alert_text())
     base.update(kind_and_issuer(result))
+    if isinstance(result, ParsedAlert) and (conflict := reading_conflict(facts, chain, result)):
+        result = Refused(result.parser, conflict)
     bank_sender = settings.is_bank_sender(facts)
     if not settings.require_authentication:
         trust = TrustResult("not_checked", "require_authentication is off")
     elif result is None and not bank_sender:
         trust = TrustResult("not_checked", "not a bank's mail")
     else:
-        trust = check_trust(facts, settings.authserv_ids, _trusted_domains(parser), _extra(settings))
+        trust = check_trust(
+            facts,
+            settings.authserv_ids,
+            _trusted_domains(parser),
+            _extra(settings),
+            allow_empty_authserv_id=settings.allow_empty_authserv_id,
+        )
     name = parser.name if parser else None
-    return _decide(result, name, trust, bank_sender, facts.text, settings, base)
+    verdict = _decide(result, name, trust, bank_sender, facts.text, settings, base)
+    if (
+        verdict.is_payment
+        and verdict.alert is not None
+        and (foreign := _not_the_users(verdict, facts, settings))
+    ):
+        return dataclasses.replace(verdict, outcome="other_account", reason=foreign)
+    return verdict
+
+
+def _not_the_users(verdict: Verdict, facts: MailFacts, settings: ReadSettings) -> str | None:
+    """Why a trusted alert is not about the user's own accounts, or None when it is."""
+    assert verdict.alert is not None
+    recipients = (
+        signed_recipients(facts, verdict.trust) if verdict.trust.status == "pass" else to_addresses(facts)
+    )
+    return account_mismatch(verdict.alert.account_last4, settings.accounts) or recipient_mismatch(
+        recipients, settings.owner_addresses
+    )
 
 
 def kind_and_issuer(result: ParsedAlert | NotATransaction | Refused | None) -> dict[str, str | None]:
@@ -293,6 +332,8 @@ def _payment(verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any]) -
     if alert.issuer:
         details["Issuer"] = alert.issuer
     details["Parser"] = alert.parser
+    if verdict.date_note:
+        details["Note"] = verdict.date_note
     summary_parts = [f"••{alert.account_last4}" if alert.account_last4 else "", alert.reference or ""]
     return Payment(
         source=str(context.get("source", "")),
@@ -311,16 +352,22 @@ def _payment(verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any]) -
     )
 
 
+_NOTICES = {
+    "suspicious": (SUSPICIOUS_KIND, "Suspicious e-mail claiming to be from {sender}"),
+    "unparsed": (UNPARSED_KIND, "Unread bank e-mail from {sender}"),
+    "other_account": (OTHER_ACCOUNT_KIND, "Bank alert for another account from {sender}"),
+}
+
+
 def _notice(verdict: Verdict, context: Mapping[str, Any]) -> Payment:
-    suspicious = verdict.outcome == "suspicious"
-    kind = SUSPICIOUS_KIND if suspicious else UNPARSED_KIND
+    kind, wording = _NOTICES[verdict.outcome]
     sender = verdict.sender or "an unknown sender"
-    title = (
-        f"Suspicious e-mail claiming to be from {sender}"
-        if suspicious
-        else f"Unread bank e-mail from {sender}"
-    )
+    title = wording.format(sender=sender)
     details = {"Subject": verdict.subject or "(no subject)", "From": sender, "Reason": verdict.reason or ""}
+    if verdict.outcome == "other_account" and verdict.alert is not None and verdict.alert.account_last4:
+        details["Account"] = f"••{verdict.alert.account_last4}"
+    if verdict.date_note:
+        details["Note"] = verdict.date_note
     return Payment(
         source=str(context.get("source", "")),
         kind=kind,

@@ -69,26 +69,50 @@ def test_explain_jsonl_one_verdict_per_line_in_order() -> None:
     assert verdicts[3]["reference"] == "526830463424"
 
 
-def test_explain_with_a_sources_rules(tmp_path: Path) -> None:
+def _rules_config(tmp_path: Path, *rules: dict) -> Path:
+    """A config with one Gmail imap source ``bank`` holding ``rules``."""
+    source = {"type": "imap", "host": "imap.gmail.com", "username": "me@gmail.com", "password": "x"}
     config = {
-        "sources": {
-            "bank": {
-                "type": "imap",
-                "host": "imap.gmail.com",
-                "username": "me@gmail.com",
-                "password": "x",
-                "rules": [{"name": "coop", "pattern": r"COOP {AMT} in", "direction": "credit"}],
-            }
-        },
+        "sources": {"bank": {**source, "rules": list(rules)}},
         "notifiers": {"console": {"type": "console"}},
     }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_explain_with_a_sources_rules(tmp_path: Path) -> None:
+    path = _rules_config(tmp_path, {"name": "coop", "pattern": r"COOP {AMT} in", "direction": "credit"})
     done = payalert(
         "imap", "explain", "--config", str(path), "--source", "bank", "--text", "-", input=b"COOP Rs.5 in"
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["parser"] == "rule:coop"
+
+
+def test_explain_text_checks_a_rule_with_senders_and_subject_and_says_why_it_was_skipped(
+    tmp_path: Path,
+) -> None:
+    rule = {
+        "name": "coop",
+        "pattern": r"COOP {AMT} in",
+        "direction": "credit",
+        "senders": ["alerts@coop.example"],
+        "subject": "^Credit",
+    }
+    path = _rules_config(tmp_path, rule)
+    check = ["imap", "explain", "--config", str(path), "--source", "bank", "--text", "-"]
+    bare = json.loads(payalert(*check, input=b"COOP Rs.5 in").stdout)
+    assert bare["parser"] == "rule:coop" and bare["amount"] == "5.00"
+    assert any("senders (alerts@coop.example) not checked; give --from" in note for note in bare["rules"])
+    sender_only = json.loads(payalert(*check, "--from", "alerts@coop.example", input=b"COOP Rs.5 in").stdout)
+    assert sender_only["parser"] == "rule:coop"
+    wrong = json.loads(
+        payalert(*check, "--from", "x@else.example", "--subject", "Hi", input=b"COOP Rs.5 in").stdout
+    )
+    assert wrong["amount"] is None
+    assert "rule:coop skipped: the sender x@else.example is not one of its senders" in wrong["reason"]
+    assert "rule:coop skipped: the subject 'Hi' does not match '^Credit'" in wrong["reason"]
 
 
 def _config(tmp_path: Path, server, **options) -> Path:

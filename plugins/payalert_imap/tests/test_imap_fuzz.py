@@ -25,6 +25,7 @@ from payalert_imap.verdict import (
 )
 
 from payalert_core import Direction, Payment
+from payalert_core.bounds import MAX_AMOUNT
 from payalert_core.testing.fuzzing import fuzz_settings
 
 FUZZ = fuzz_settings(250)
@@ -108,7 +109,9 @@ def check_verdict(verdict: Verdict) -> Payment | None:
         assert isinstance(verdict.alert.amount, Decimal)
         assert verdict.alert.amount.is_finite() and verdict.alert.amount > 0
     payment = verdict.to_payment({"source": "bank"})
-    if verdict.is_payment:
+    if verdict.is_payment and verdict.alert.amount >= MAX_AMOUNT:  # type: ignore[union-attr]
+        assert payment is not None and payment.kind == UNPARSED_KIND and payment.amount is None
+    elif verdict.is_payment:
         assert payment is not None and payment.amount == verdict.alert.amount  # type: ignore[union-attr]
         assert payment.direction in (Direction.IN, Direction.OUT)
     elif payment is not None:  # a mail not understood (or not trusted) becomes a notice, never money

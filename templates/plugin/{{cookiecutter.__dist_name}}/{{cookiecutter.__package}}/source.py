@@ -19,8 +19,8 @@ from payalert_core import (
     Direction,
     Payment,
     PushSource,
-    SecretStr,
     SourceConfig,
+    WebhookSecret,
     sha256_signature_problem,
 )
 from pydantic import Field
@@ -32,7 +32,9 @@ SIGNATURE_HEADER = "X-Signature"
 class {{ prefix }}Config(SourceConfig):
     """Options of a ``type: {{ cookiecutter.plugin_name }}`` source."""
 
-    secret: SecretStr = Field(description="Shared secret that signs each request (HMAC-SHA256).")
+    secret: WebhookSecret = Field(
+        description="Shared secret that signs each request (HMAC-SHA256), at least 16 characters."
+    )
 
 
 class {{ prefix }}Source(PushSource):
