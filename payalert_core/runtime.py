@@ -125,6 +125,11 @@ class SourceRuntimeImpl:
         """Count a source-specific event in /metrics."""
         self.metrics.source_events.labels(self.name, event).inc()
 
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The plugin manager the daemon loaded."""
+        return self.manager
+
 
 class NotifierRuntimeImpl:
     """Implements :class:`~payalert_core.NotifierRuntime` for one notifier entry."""

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 
+from payalert_banktext import AlertText
+
 from payalert_core import is_plausible_time, one_line
 
 from .htmltext import html_to_text
-from .parsing.base import AlertText
 
 _LOOKS_HTML = re.compile(r"^\s*(?:<!doctype html|<html\b)|<body\b", re.I)
 #: Bodies larger than this (in characters) are cut before parsing; alerts are a few kB.

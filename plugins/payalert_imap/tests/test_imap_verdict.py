@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from imap_testkit import UPI_CREDIT, alert_mail, upi_credit_mail
+from payalert_banktext import make_chain
 from payalert_imap.message import read_message
-from payalert_imap.parsing import make_chain
 from payalert_imap.verdict import ReadSettings, classify_mail
 
 from payalert_core import Direction
 
-CHAIN = make_chain(plugins=False)
+CHAIN = make_chain()
 SETTINGS = ReadSettings(authserv_ids=("mx.google.com",))
 
 
@@ -40,10 +40,10 @@ def test_without_reference_the_message_id_is_the_key() -> None:
 
 
 def test_unparsed_bank_mail_becomes_a_notice_with_subject_and_sender() -> None:
-    result = verdict(
-        alert_mail("Rs.99.00 has been debited for a kind of payment no parser knows.", subject="Odd")
+    result = verdict(alert_mail("Rs.99.00 moved in a kind of transaction no parser knows.", subject="Odd"))
+    assert (
+        result.outcome == "unparsed" and result.kind == "transaction" and "left or reached" in result.reason
     )
-    assert result.outcome == "unparsed"
     notice = result.to_payment({"source": "bank"})
     assert notice is not None and notice.amount is None and notice.details["Subject"] == "Odd"
     assert notice.details["From"] == "alerts@hdfcbank.bank.in"
@@ -91,11 +91,14 @@ def test_explain_json_names_every_field() -> None:
         "reference",
         "occurred_at",
         "balance",
+        "kind",
+        "issuer",
         "parser",
         "trust",
     ):
         assert field in document
-    assert document["amount"] == "1250.00" and document["parser"] == "hdfc"
+    assert document["amount"] == "1250.00" and document["parser"] == "banktext"
+    assert document["kind"] == "transaction" and document["issuer"] == "HDFC Bank"
     nothing = verdict(alert_mail("Lunch?", sender="a@example.test", auth=None)).to_json()
     assert nothing["amount"] is None and nothing["reason"]
 
