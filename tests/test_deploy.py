@@ -59,12 +59,12 @@ from .deploy_support import (
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
-    """The image's two stages replayed with PLUGINS=github."""
+    """The image's two stages replayed with PLUGINS="github imap" (imap needs payalert-banktext)."""
     instructions = parse_dockerfile(DOCKERFILE.read_text())
     image = Image(tmp_path_factory.mktemp("container"), instructions, "")
     (workdir,) = only(instructions, "WORKDIR", 0)
     copy_context(image, workdir.value)
-    image.log = run_install_step(image, 0, image.env(0, install_env(), PLUGINS="github"))
+    image.log = run_install_step(image, 0, image.env(0, install_env(), PLUGINS="github imap"))
     image.log += run_install_step(image, 1, image.env(1, install_env()))
     return image
 
@@ -161,8 +161,9 @@ def test_image_holds_the_core_and_only_the_chosen_plugins(image: Image) -> None:
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["errors"] == []
-    assert {p["package"] for p in found["plugins"]} == {"payalert-core", "payalert-github"}
-    assert set(found["sources"]) == {"github", "webhook"}
+    packages = {p["package"] for p in found["plugins"]}
+    assert packages == {"payalert-core", "payalert-github", "payalert-imap", "payalert-banktext"}
+    assert set(found["sources"]) == {"github", "imap", "webhook"}
     # The runtime has no pip and nothing from this machine's site-packages.
     venv = Path(shutil.which("payalert", path=image.env()["PATH"]) or "").parent
     assert venv == image.path("/opt/payalert/bin") and not (venv / "pip").exists()
