@@ -58,9 +58,15 @@ wheels)
         names="$names payalert-$plugin"
     done
     mkdir -p "$out"
+    # Every distribution in this tree first, on its own: a chosen plugin may need one that is
+    # on no index (payalert-imap needs payalert-banktext), which pip then finds in $out.
+    for local in "$src" "$src"/plugins/payalert_*/; do
+        [ -f "$local/pyproject.toml" ] || continue
+        "$python" -m pip wheel --quiet --no-deps --wheel-dir "$out" "$local"
+    done
     # $src has no white space and plugin names are [a-z0-9_], so splitting $projects is safe.
     # shellcheck disable=SC2086
-    "$python" -m pip wheel --wheel-dir "$out" $projects
+    "$python" -m pip wheel --find-links "$out" --wheel-dir "$out" $projects
     # shellcheck disable=SC2086 # one name a line
     printf '%s\n' $names >"$out/$requirements"
     echo "install.sh: wheels for $names are in $out"

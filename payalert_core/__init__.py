@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pluggy
 
+from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
 from .clicontext import CliContext, config_option
 from .configtypes import (
     Duration,
@@ -21,6 +22,7 @@ from .configtypes import (
 )
 from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, StartupError, UserError
 from .exactjson import parse_exact_json
+from .fallback import FALLBACK_KIND, fallback_alert
 from .formatting import format_plain, headline, plain_lines
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
@@ -39,12 +41,14 @@ from .source import (
 hookimpl = pluggy.HookimplMarker("payalert")
 
 __all__ = [
+    "FALLBACK_KIND",
     "CliContext",
     "ComponentHealth",
     "ConfigError",
     "Direction",
     "Duration",
     "IngestResult",
+    "InvalidPayment",
     "Notifier",
     "NotifierConfig",
     "NotifierRuntime",
@@ -66,10 +70,14 @@ __all__ = [
     "UserError",
     "WebhookSecret",
     "config_option",
+    "fallback_alert",
     "format_amount",
     "format_plain",
+    "has_lone_surrogate",
     "headline",
     "hookimpl",
+    "is_plausible_time",
+    "one_line",
     "parse_duration",
     "parse_exact_json",
     "plain_lines",

@@ -260,7 +260,11 @@ cli.add_command(store_commands)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``payalert`` command: exit 2 with one line for anything the user can fix."""
+    """Entry point of the ``payalert`` command: one line and a non-zero status for anything the user can fix.
+
+    The status is the error's ``exit_code``: 2 for a mistake to fix (config, usage), 3 when another
+    daemon holds the data directory, 75 (EX_TEMPFAIL) when its disk is full.
+    """
     state: CliContext | None = None
     try:
         found = get_plugin_manager()
@@ -279,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
         message = state.redact(str(error)) if state is not None else str(error)
         for line in message.splitlines():
             click.echo(f"payalert: error: {line}", err=True)
-        sys.exit(2)
+        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception:  # a bug: its traceback, still without the config's secrets

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .configtypes import Duration, NotifierConfig, SourceConfig
 from .configyaml import YamlBoundError, load_yaml
@@ -38,6 +38,13 @@ class ServerSettings(BaseModel):
     shutdown_grace: Duration = Field(
         default=timedelta(seconds=10), description="How long in-flight requests and sends may finish."
     )
+    header_timeout: Duration = Field(
+        default=timedelta(seconds=10),
+        description="Time a client has to send a request's headers (and how long an idle connection stays open).",
+    )
+    body_timeout: Duration = Field(
+        default=timedelta(seconds=30), description="Time a client has to send a webhook's body; then 408."
+    )
 
 
 class DeliverySettings(BaseModel):
@@ -52,6 +59,25 @@ class DeliverySettings(BaseModel):
     )
 
 
+class HealthSettings(BaseModel):
+    """Who may read the details of /health, and /metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that shows /health's details; without it /health shows only status and problems.",
+    )
+    protect_metrics: bool = Field(default=True, description="With a token set, /metrics requires it too.")
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters; make one with `openssl rand -hex 32`")
+        return token
+
+
 class Settings(BaseModel):
     """The top level of ``config.yaml``."""
 
@@ -64,6 +90,7 @@ class Settings(BaseModel):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     server: ServerSettings = Field(default_factory=ServerSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     notifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

@@ -12,6 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from .config import Config, load_config
+from .connections import ConnectionLimit, LimitedTCPSite
+from .datadirlock import DataDirLock
 from .delivery import DeliveryService, LaneWorker
 from .errors import ConfigError, UserError
 from .health import HealthRecord, health_document
@@ -29,6 +31,8 @@ log = logging.getLogger("payalert.daemon")
 
 #: A polled source is unhealthy after this many intervals without a successful poll.
 STALE_INTERVALS = 3
+#: Seconds to keep reading (and ignoring) the unread rest of a body after answering, before closing.
+LINGER_SECONDS = 2.0
 
 
 class Daemon:
@@ -41,7 +45,8 @@ class Daemon:
     def __init__(self, config: Config, plugins: Plugins) -> None:
         self.config = config
         self.plugins = plugins
-        self.store = store_for(config)
+        self.data_dir_lock = DataDirLock(config.data_dir)
+        self.store = store_for(config, keep_reserve=True)
         self.metrics = Metrics()
         self.runner: web.AppRunner | None = None
         self.stop_requested = asyncio.Event()
@@ -108,7 +113,8 @@ class Daemon:
             self.source_health[name] = health
 
     async def start(self) -> None:
-        """Open the store, then start everything the config describes."""
+        """Take the data directory, open the store, then start everything the config describes."""
+        self.data_dir_lock.acquire()
         await self.store.open()
         self.store.on_outbox_change(lambda: self.delivery.wake())
         await self.start_components()
@@ -155,12 +161,29 @@ class Daemon:
     async def _start_server(self) -> None:
         server = self.config.settings.server
         push_sources = [source for source in self.sources.values() if isinstance(source, PushSource)]
-        app = build_app(self.status, self.metrics_text, push_sources, server.max_body_bytes)
+        access = self.config.settings.health
+        connections = ConnectionLimit.for_open_files()
+        app = build_app(
+            self.status,
+            self.metrics_text,
+            push_sources,
+            server.max_body_bytes,
+            token=access.token.get_secret_value() if access.token else None,
+            protect_metrics=access.protect_metrics,
+            body_timeout=server.body_timeout.total_seconds(),
+            connections=connections,
+        )
+        # aiohttp's keep-alive timer runs from the moment a connection opens (and again after each
+        # answer) and closes it if no complete request has arrived: it bounds the time to send headers.
         self.runner = web.AppRunner(
-            app, access_log=None, shutdown_timeout=server.shutdown_grace.total_seconds()
+            app,
+            access_log=None,
+            shutdown_timeout=server.shutdown_grace.total_seconds(),
+            keepalive_timeout=server.header_timeout.total_seconds(),
+            lingering_time=LINGER_SECONDS,
         )
         await self.runner.setup()
-        site = web.TCPSite(self.runner, server.host, server.port)
+        site = LimitedTCPSite(self.runner, server.host, server.port, connections)
         try:
             await site.start()
         except OSError as error:
@@ -171,8 +194,7 @@ class Daemon:
             raise UserError(
                 f"server: cannot listen on {server.host}:{server.port} ({error.strerror})"
             ) from None
-        sockets = getattr(site._server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else server.port
+        self.port = site.port
 
     async def stop(self) -> None:
         """Graceful stop: no new requests, in-flight ingests finish, sends get a bounded time, store closes."""
@@ -180,6 +202,7 @@ class Daemon:
         log.info("stopping: finishing in-flight requests and sends (up to %.0fs)", grace)
         await self.stop_components()
         await self.store.close()
+        self.data_dir_lock.release()
         log.info("stopped")
 
     async def stop_components(self) -> None:
@@ -244,6 +267,7 @@ class Daemon:
         ):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, event.set)
+        self.data_dir_lock.acquire()  # before anything starts: a second daemon leaves at once
         try:
             await self.start()
             while not self.stop_requested.is_set():

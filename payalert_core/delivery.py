@@ -1,5 +1,11 @@
 """Delivery: one worker per notifier target sends pending alerts in order and retries failures.
 
+No single delivery can hold a lane for good. A temporary failure is retried with bounded backoff
+(holding the deliveries behind it, so order is kept); a permanent one is recorded as failed and
+the lane moves on. A payment the notifier cannot show (its ``render`` raises: an amount or time
+no formatting can handle) is permanent at once: a plain fallback alert goes in its place and the
+delivery is recorded as failed, listed by ``payalert deliveries`` and counted in ``/health``.
+
 With several nodes sharing a store, a worker sends only while its node holds the lane (a lease the
 store keeps); the other nodes' workers for that lane stand by and take over when the lease lapses.
 """
@@ -12,10 +18,13 @@ import logging
 import time
 
 from .backoff import backoff_delay
+from .bounds import one_line
 from .config import DeliverySettings
 from .errors import PermanentFailure, RetryLater
+from .fallback import fallback_alert
 from .health import HealthRecord
 from .metrics import Metrics
+from .model import Payment
 from .notifier import Notifier
 from .store import Delivery, Lane, Store, is_storage_error
 
@@ -23,6 +32,8 @@ log = logging.getLogger("payalert.delivery")
 
 #: How often an idle worker looks for work it was not woken for (``payalert retry-failed``).
 IDLE_RECHECK_SECONDS = 2.0
+#: How much of a formatting error is kept as a delivery's reason.
+PROBLEM_LIMIT = 300
 
 
 class LaneWorker:
@@ -98,7 +109,11 @@ class LaneWorker:
             await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
 
     async def _attempt(self, delivery: Delivery) -> bool:
-        """Send once; True when the lane may move on to the next delivery."""
+        """Send once; True when the lane may move on to the next delivery.
+
+        A payment the notifier cannot show is replaced by the fallback alert, sent (and retried)
+        like any alert; once it went, the delivery is recorded as failed with the reason.
+        """
         give_up = self.settings.give_up_after
         first = delivery.first_attempt_at
         if give_up is not None and first is not None and time.time() - first > give_up.total_seconds():
@@ -106,13 +121,21 @@ class LaneWorker:
                 delivery, f"gave up after retrying for {give_up}; last error: {delivery.last_error}"
             )
             return True
+        payment, unshowable = delivery.payment, self._unshowable(delivery.payment, delivery.target)
+        if unshowable is not None:
+            payment = fallback_alert(delivery.payment, unshowable)
+            if (also := self._unshowable(payment, delivery.target)) is not None:
+                await self._fail(
+                    delivery, f"{unshowable}; nor can the plain alert standing in for it ({also})"
+                )
+                return True
         try:
-            await self.notifier.send(delivery.payment, delivery.target)
+            await self.notifier.send(payment, delivery.target)
         except PermanentFailure as error:
-            await self._fail(delivery, str(error))
+            await self._fail(delivery, _reason(unshowable, str(error)))
             return True
         except RetryLater as error:
-            await self._retry(delivery, error.reason, error.retry_after)
+            await self._retry(delivery, _reason(unshowable, error.reason), error.retry_after)
             return False
         except asyncio.CancelledError:
             raise
@@ -120,12 +143,23 @@ class LaneWorker:
             log.warning(
                 "notifier %s raised %s: %s", self.lane.notifier, type(error).__name__, error, exc_info=True
             )
-            await self._retry(delivery, f"{type(error).__name__}: {error}", None)
+            await self._retry(delivery, _reason(unshowable, f"{type(error).__name__}: {error}"), None)
             return False
+        if unshowable is not None:
+            await self._fail(delivery, f"{unshowable}; a plain alert saying a payment arrived went instead")
+            return True
         await self.store.mark_sent(delivery.id)
         self.metrics.deliveries.labels(self.lane.notifier, "sent").inc()
         self.health.succeeded()
         return True
+
+    def _unshowable(self, payment: Payment, target: str) -> str | None:
+        """Why the notifier cannot show ``payment`` (its ``render`` raised), or None when it can."""
+        try:
+            self.notifier.render(payment, target)
+        except Exception as error:  # whatever formatting raises, retrying cannot cure it
+            return one_line(f"cannot be shown ({type(error).__name__}: {error})", PROBLEM_LIMIT)
+        return None
 
     async def _retry(self, delivery: Delivery, reason: str, retry_after: float | None) -> None:
         delay = backoff_delay(
@@ -160,6 +194,11 @@ class LaneWorker:
         await self.store.mark_failed(delivery.id, reason)
         self.metrics.deliveries.labels(self.lane.notifier, "failed").inc()
         self.health.failed(reason)
+
+
+def _reason(unshowable: str | None, error: str) -> str:
+    """A send's error, saying so when the send was the fallback for a payment that cannot be shown."""
+    return error if unshowable is None else f"{unshowable}; sending the plain alert instead: {error}"
 
 
 class DeliveryService:

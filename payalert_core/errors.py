@@ -8,7 +8,10 @@ class PayalertError(Exception):
 
 
 class UserError(PayalertError):
-    """Something the user can fix: reported as one line, never a traceback (CLI exit 2)."""
+    """Something the user can fix: reported as one line, never a traceback (CLI exit ``exit_code``)."""
+
+    #: The CLI's exit status: 2 means "fix something first"; restarting alone will not help.
+    exit_code = 2
 
 
 class ConfigError(UserError):
@@ -21,6 +24,19 @@ class ConfigError(UserError):
 
 class StartupError(UserError):
     """A source or notifier cannot start with the configuration it was given."""
+
+
+class DataDirInUse(UserError):
+    """Another payalert daemon holds the data directory (CLI exit 3)."""
+
+    exit_code = 3
+
+
+class StorageUnavailable(UserError):
+    """The data directory's disk is full: a start may succeed once space returns (CLI exit 75)."""
+
+    #: EX_TEMPFAIL from sysexits.h: a temporary failure, worth trying again later.
+    exit_code = 75
 
 
 class RetryLater(PayalertError):

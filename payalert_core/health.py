@@ -58,16 +58,25 @@ class HealthRecord:
 
     def problem(self, now: float) -> str | None:
         """Why this component makes the daemon unhealthy, or None."""
+        found = self._problem(now)
+        return None if found is None else found[1]
+
+    def problem_kind(self, now: float) -> str | None:
+        """``disconnected``, ``failing`` or ``stale`` when unhealthy (no names, no errors), or None."""
+        found = self._problem(now)
+        return None if found is None else found[0]
+
+    def _problem(self, now: float) -> tuple[str, str] | None:
         if self.standby:
             return None
         if self.connected is False:
-            return "disconnected"
+            return "disconnected", "disconnected"
         if self.failing_is_unhealthy and self._latest_attempt_failed():
-            return f"failing: {self.last_error}"
+            return "failing", f"failing: {self.last_error}"
         if self.stale_after is not None:
             since = self.last_success if self.last_success is not None else self.started_at
             if now - since > self.stale_after:
-                return f"no success for {now - since:.0f}s (limit {self.stale_after:.0f}s)"
+                return "stale", f"no success for {now - since:.0f}s (limit {self.stale_after:.0f}s)"
         return None
 
     def _latest_attempt_failed(self) -> bool:
@@ -103,8 +112,15 @@ def health_document(
     """
     now = time.time()
     unhealthy = [name for name, record in {**sources, **notifiers}.items() if record.problem(now)]
+    problems = {
+        f"{group}_{kind}"
+        for group, records in (("source", sources), ("notifier", notifiers))
+        for kind in (record.problem_kind(now) for record in records.values())
+        if kind is not None
+    }
     if not store["writable"]:
         unhealthy.append("store")
+        problems.add("store_unwritable")
     notifier_docs = {}
     for name, record in notifiers.items():
         counts = delivery_counts.get(name, {})
@@ -115,6 +131,7 @@ def health_document(
         }
     body = {
         "status": "degraded" if unhealthy else "ok",
+        "problems": sorted(problems),
         "unhealthy": unhealthy,
         "sources": {name: record.document(now) for name, record in sources.items()},
         "notifiers": notifier_docs,
@@ -125,3 +142,8 @@ def health_document(
         "store": store,
     }
     return (503 if unhealthy else 200), body
+
+
+def public_health(body: dict[str, Any]) -> dict[str, Any]:
+    """What ``/health`` shows without the token: the status and the kinds of problem, no names or errors."""
+    return {"status": body["status"], "problems": body.get("problems", [])}

@@ -1,12 +1,23 @@
-"""Logging set-up: one line per record, and secrets replaced wherever they would appear."""
+"""Logging set-up: one line per record, secrets replaced wherever they would appear, and repeats
+counted instead of written.
+
+A record identical to one written less than ``REPEAT_WINDOW_SECONDS`` ago (same logger, level and
+text) is not written; when its window is over, one line says how many times it came again. So a
+stranger sending the same bad request a thousand times, or an error that recurs every second,
+costs two lines a minute rather than a thousand.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from typing import TextIO
 
 REDACTED = "[redacted]"
+#: Identical records within this many seconds of the first are counted, not written.
+REPEAT_WINDOW_SECONDS = 60.0
 
 
 class RedactingFilter(logging.Filter):
@@ -33,15 +44,109 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _Window:
+    """The first record of a run of identical ones, when it was written, and the repeats since."""
+
+    __slots__ = ("record", "repeats", "started")
+
+    def __init__(self, record: logging.LogRecord, started: float) -> None:
+        self.record = record
+        self.started = started
+        self.repeats = 0
+
+
+class RepeatLimiter:
+    """Lets the first of identical records through and counts the rest for ``window`` seconds."""
+
+    def __init__(
+        self, window: float = REPEAT_WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.window = window
+        self.clock = clock
+        self._windows: dict[tuple[str, int, str], _Window] = {}  # oldest first
+
+    def admit(self, record: logging.LogRecord) -> tuple[list[logging.LogRecord], bool]:
+        """The summaries of runs whose window ended, and whether to write ``record`` itself."""
+        now = self.clock()
+        summaries = self._ended(now)
+        key = (record.name, record.levelno, _text(record))
+        window = self._windows.get(key)
+        if window is not None:
+            window.repeats += 1
+            return summaries, False
+        self._windows[key] = _Window(record, now)
+        return summaries, True
+
+    def flush(self) -> list[logging.LogRecord]:
+        """The summaries of every run still counting (at shutdown)."""
+        return self._ended(None)
+
+    def _ended(self, now: float | None) -> list[logging.LogRecord]:
+        summaries = []
+        while self._windows:
+            key, window = next(iter(self._windows.items()))
+            if now is not None and now - window.started < self.window:
+                break
+            del self._windows[key]
+            if window.repeats:
+                elapsed = (now if now is not None else self.clock()) - window.started
+                summaries.append(_summary(window, elapsed))
+        return summaries
+
+
+def _text(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # a bad format string: the formatter will say so; group by the template
+        return str(record.msg)
+
+
+def _summary(window: _Window, elapsed: float) -> logging.LogRecord:
+    first = window.record
+    return logging.makeLogRecord(
+        {
+            "name": first.name,
+            "levelno": first.levelno,
+            "levelname": first.levelname,
+            "msg": f"repeated {window.repeats} more times in the last {elapsed:.0f}s: {_text(first)}",
+        }
+    )
+
+
+class RepeatLimitingHandler(logging.StreamHandler):
+    """A stream handler that writes identical records once per window, then how often they came."""
+
+    def __init__(self, stream: TextIO, limiter: RepeatLimiter | None = None) -> None:
+        super().__init__(stream)
+        self.limiter = limiter or RepeatLimiter()
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        with self.lock:  # type: ignore[union-attr]  # records come from threads too
+            summaries, write = self.limiter.admit(record)
+            for summary in summaries:
+                super().handle(summary)
+            return bool(super().handle(record)) if write else False
+
+    def close(self) -> None:
+        """Write what is still being counted, then close."""
+        with self.lock:  # type: ignore[union-attr]
+            for summary in self.limiter.flush():
+                super().handle(summary)
+        super().close()
+
+
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilter:
     """Log to stderr at ``level`` with redaction of ``secrets``; returns the filter to extend later."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = RepeatLimitingHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z")
     )
     redactor = RedactingFilter(secrets)
     handler.addFilter(redactor)
     root = logging.getLogger()
+    for previous in root.handlers:
+        if isinstance(previous, RepeatLimitingHandler):
+            previous.close()  # its counts are written before the new handler takes over
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("httpx", "aiohttp.access"):

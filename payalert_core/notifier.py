@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
 from .configtypes import NotifierConfig
+from .formatting import format_plain
 from .model import Payment
 from .source import ComponentHealth
 
@@ -74,12 +75,26 @@ class Notifier:
     async def start(self) -> None:
         """Called once before the first send; raise StartupError to refuse."""
 
+    def render(self, payment: Payment, target: str) -> Any:
+        """The alert for ``payment`` as this notifier sends it (text, a message object…), built without I/O.
+
+        The core calls it before every :meth:`send`. An exception raised here means the payment
+        cannot be shown: retrying cannot change that, so the delivery fails at once (listed by
+        ``payalert deliveries``) and the core sends :func:`~payalert_core.fallback_alert` instead,
+        a plain notice that a payment arrived and could not be shown; later alerts keep flowing.
+        The default renders the core's plain text (:func:`~payalert_core.format_plain`); override
+        it with the formatting :meth:`send` really does, and let ``send`` call it. It must be
+        pure and cheap: it may run more than once per delivery.
+        """
+        return format_plain(payment)
+
     async def send(self, payment: Payment, target: str) -> None:
         """Deliver one alert to one target.
 
         Return on success. Raise :class:`~payalert_core.RetryLater` for a temporary failure
         (optionally with ``retry_after``) and :class:`~payalert_core.PermanentFailure` when retrying
-        cannot help. Any other exception is treated as temporary.
+        cannot help. Any other exception is treated as temporary: keep formatting in
+        :meth:`render`, where an error is known to be permanent.
         """
         raise NotImplementedError
 

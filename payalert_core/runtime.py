@@ -79,7 +79,11 @@ class SourceRuntimeImpl:
     async def ingest(
         self, payments: Sequence[Payment], cursors: Mapping[str, Any] | None = None
     ) -> IngestResult:
-        """Filter, then store payments and cursors in one transaction."""
+        """Filter, then store payments and cursors in one transaction.
+
+        Raises :class:`~payalert_core.InvalidPayment` (storing nothing) when a payment to store is
+        outside the bounds: one read back with ``Payment.from_json``, or a hook's result built that way.
+        """
         accepted: list[Payment] = []
         filtered = 0
         hooks = self.manager.hook.payalert_process_payment.get_hookimpls()[::-1]  # pluggy's call order
@@ -92,6 +96,8 @@ class SourceRuntimeImpl:
             if processed is None:
                 filtered += 1
             else:
+                if processed.read_back:  # any other payment met the bounds when it was built
+                    processed.check_bounds()
                 accepted.append(processed)
         state = {(f"source:{self.name}", key): value for key, value in cursors.items()} if cursors else {}
         if not accepted and not state:
@@ -118,6 +124,11 @@ class SourceRuntimeImpl:
     def count(self, event: str) -> None:
         """Count a source-specific event in /metrics."""
         self.metrics.source_events.labels(self.name, event).inc()
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The plugin manager the daemon loaded."""
+        return self.manager
 
 
 class NotifierRuntimeImpl:

@@ -10,6 +10,7 @@ from .configtypes import PolledSourceConfig, SourceConfig, StreamSourceConfig
 from .model import Payment
 
 if TYPE_CHECKING:
+    import pluggy
     from aiohttp import web
 
 
@@ -54,6 +55,10 @@ class SourceRuntime(Protocol):
 
     def count(self, event: str) -> None:
         """Increment ``payalert_source_events_total{source=…, event=…}`` in ``/metrics``."""
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The loaded plugins, to call a hook a plugin declared itself (e.g. parser registration)."""
 
 
 class Source:
@@ -110,6 +115,8 @@ class PushSource(Source):
     """A source that receives HTTP requests (webhooks) under ``/hooks/<source-name>/``.
 
     Handlers must ``await self.ingest(...)`` before answering 2xx: the answer then means stored.
+    A handler runs once the whole body has arrived (within ``server.body_timeout``, else the
+    client got 408): ``await request.read()`` returns it at once.
     """
 
     def add_routes(self, app: web.Application) -> None:

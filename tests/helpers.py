@@ -20,3 +20,15 @@ def payment(
         occurred_at=datetime(2026, 1, 1, tzinfo=UTC),
         title=f"Payment {external_id}",
     )
+
+
+class _Unwritable:
+    """A value in a payment's raw payload that cannot be turned into text."""
+
+    def __str__(self) -> str:
+        raise ValueError("cannot be written")
+
+
+def unwritable_payment(external_id: str) -> Payment:
+    """A payment whose raw payload cannot be stored: its ingest fails with ValueError."""
+    return payment(external_id).replace(raw={"x": _Unwritable()})

@@ -57,6 +57,7 @@ def test_the_runner_prints_one_table_in_either_form(tmp_path, monkeypatch):
         "bench_telegram.py",
         "bench_imap.py",
         "bench_binance_poll.py",
+        "bench_banktext.py",
     }
 
 

@@ -101,7 +101,12 @@ def test_port_in_use(tmp_path):
 def test_unwritable_data_dir(tmp_path):
     (tmp_path / "file").write_text("a file where a folder should be")
     write_config(tmp_path, base_config(tmp_path, data_dir=str(tmp_path / "file" / "data")))
-    assert_clear_error(payalert("run", cwd=tmp_path), "data_dir: cannot use the database")
+    # The data directory is taken (locked) before the database is opened: the folder is named.
+    assert_clear_error(
+        payalert("run", cwd=tmp_path),
+        f"data_dir: cannot use {tmp_path / 'file' / 'data'} (Not a directory)",
+        "point data_dir at a writable folder",
+    )
 
 
 def test_usage_errors_exit_2(tmp_path):

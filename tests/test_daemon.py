@@ -182,3 +182,15 @@ def test_secret_never_appears_in_output(payalert_daemon):
     daemon.stop()
     assert "signature_rejected" in served  # the scan covers what /health and /metrics really show
     assert SECRET not in daemon.output() + served + checked.stdout + checked.stderr
+
+
+def test_health_shows_strangers_only_its_status_and_metrics_need_the_token(payalert_daemon):
+    daemon = payalert_daemon.start(sources={"shop": webhook_source()}, recorder={"fail_first": 1000})
+    assert signed_post(daemon, "shop", {"id": "o-1", "amount": "5", "currency": "USD"}).status == 202
+    daemon.wait_for(lambda: daemon.health().status == 503)
+    anonymous = daemon.request("GET", "/health")
+    assert anonymous.status == 503
+    assert anonymous.json() == {"status": "degraded", "problems": ["notifier_failing"]}
+    assert "recorder told to fail" in daemon.health().body.decode()  # the token holder sees why
+    assert daemon.request("GET", "/metrics").status == 401
+    assert 'payalert_events_ingested_total{source="shop"} 1.0' in daemon.metrics()

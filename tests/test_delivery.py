@@ -1,10 +1,12 @@
 import asyncio
+import decimal
+import json
 import time
 from datetime import timedelta
 
 import pytest
 
-from payalert_core import Notifier, PermanentFailure, RetryLater
+from payalert_core import FALLBACK_KIND, Notifier, Payment, PermanentFailure, RetryLater
 from payalert_core.config import DeliverySettings
 from payalert_core.delivery import DeliveryService, LaneWorker
 from payalert_core.health import HealthRecord
@@ -142,3 +144,77 @@ async def test_stop_gives_an_in_flight_send_its_grace(store):
     await service.stop(grace=2)
     assert [i for i, _ in notifier.sent] == ["a"]
     assert await store.pending(LANE) == []
+
+
+class Unshowable(ScriptedNotifier):
+    """Cannot format the payments in ``poison`` (as with an amount no formatting can handle)."""
+
+    def __init__(self, poison, script=(), fallback_fails=False):
+        super().__init__(script)
+        self.poison = set(poison)
+        self.fallback_fails = fallback_fails
+        self.kinds: list[tuple[str, str]] = []
+
+    def render(self, payment, target):
+        if payment.external_id in self.poison and (payment.kind != FALLBACK_KIND or self.fallback_fails):
+            raise decimal.Overflow("[<class 'decimal.Overflow'>]")
+        return super().render(payment, target)
+
+    async def send(self, payment, target):
+        await super().send(payment, target)
+        self.kinds.append((payment.external_id, payment.kind))
+
+
+async def test_a_payment_that_cannot_be_shown_fails_at_once_and_a_plain_alert_goes_instead(store):
+    notifier = Unshowable(poison={"b"})
+    metrics, health = await deliver(store, notifier, ["a", "b", "c"])
+    assert notifier.kinds == [("a", "test.payment"), ("b", FALLBACK_KIND), ("c", "test.payment")]
+    assert notifier.calls == 3  # the unshowable one was never retried
+    (failed,) = await store.deliveries(["failed"])
+    assert failed.payment.external_id == "b" and failed.attempts == 1
+    assert "cannot be shown (Overflow" in failed.last_error and "plain alert" in failed.last_error
+    assert await store.pending(LANE) == []
+    assert metric(metrics, "failed") == 1 and metric(metrics, "sent") == 2
+    assert "cannot be shown" in health.last_error  # /health says why
+
+
+async def test_the_plain_alert_is_retried_like_any_send_so_it_is_never_lost(store):
+    notifier = Unshowable(poison={"a"}, script=[RetryLater("down"), RetryLater("down")])
+    metrics, _ = await deliver(store, notifier, ["a", "b"])
+    assert notifier.kinds == [("a", FALLBACK_KIND), ("b", "test.payment")]
+    (failed,) = await store.deliveries(["failed"])
+    assert failed.attempts == 3 and metric(metrics, "retried") == 2
+
+
+async def test_when_not_even_the_plain_alert_can_be_shown_the_lane_still_moves_on(store):
+    notifier = Unshowable(poison={"a"}, fallback_fails=True)
+    await deliver(store, notifier, ["a", "b"])
+    assert notifier.kinds == [("b", "test.payment")]
+    (failed,) = await store.deliveries(["failed"])
+    assert "nor can the plain alert" in failed.last_error
+
+
+async def test_a_stored_payment_from_before_the_bounds_is_dead_lettered_with_a_plain_alert(store):
+    """An older payalert stored an amount of 1e1000000: formatting it used to block the lane for good."""
+    await store.ingest([payment("old")], [LANE], {})
+    poison = json.loads(payment("old").to_json())
+    poison["amount"] = "1E+1000000"
+    await store.write(
+        lambda connection: connection.execute(
+            "UPDATE events SET payment = ? WHERE external_id = 'old'", (json.dumps(poison),)
+        )
+    )
+    notifier = ScriptedNotifier()  # the default render: the core's plain text
+    sent: list[Payment] = []
+    original = notifier.send
+
+    async def keep(payment_, target):
+        sent.append(payment_)
+        await original(payment_, target)
+
+    notifier.send = keep
+    await deliver(store, notifier, ["new"])
+    assert [(p.external_id, p.kind) for p in sent] == [("old", FALLBACK_KIND), ("new", "test.payment")]
+    assert sent[0].details["Amount as stored"] == "1E+1000000 INR"
+    (failed,) = await store.deliveries(["failed"])
+    assert failed.payment.external_id == "old" and "amount: must be less than 10^15" in failed.last_error

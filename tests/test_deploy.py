@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from payalert_core.config import ServerSettings
+from payalert_core.errors import ConfigError, DataDirInUse, StorageUnavailable
 from payalert_core.testing.daemon import free_port
 
 from .deploy_support import (
@@ -58,12 +59,12 @@ from .deploy_support import (
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
-    """The image's two stages replayed with PLUGINS=github."""
+    """The image's two stages replayed with PLUGINS="github imap" (imap needs payalert-banktext)."""
     instructions = parse_dockerfile(DOCKERFILE.read_text())
     image = Image(tmp_path_factory.mktemp("container"), instructions, "")
     (workdir,) = only(instructions, "WORKDIR", 0)
     copy_context(image, workdir.value)
-    image.log = run_install_step(image, 0, image.env(0, install_env(), PLUGINS="github"))
+    image.log = run_install_step(image, 0, image.env(0, install_env(), PLUGINS="github imap"))
     image.log += run_install_step(image, 1, image.env(1, install_env()))
     return image
 
@@ -160,8 +161,9 @@ def test_image_holds_the_core_and_only_the_chosen_plugins(image: Image) -> None:
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["errors"] == []
-    assert {p["package"] for p in found["plugins"]} == {"payalert-core", "payalert-github"}
-    assert set(found["sources"]) == {"github", "webhook"}
+    packages = {p["package"] for p in found["plugins"]}
+    assert packages == {"payalert-core", "payalert-github", "payalert-imap", "payalert-banktext"}
+    assert set(found["sources"]) == {"github", "imap", "webhook"}
     # The runtime has no pip and nothing from this machine's site-packages.
     venv = Path(shutil.which("payalert", path=image.env()["PATH"]) or "").parent
     assert venv == image.path("/opt/payalert/bin") and not (venv / "pip").exists()
@@ -329,6 +331,16 @@ def test_systemd_unit_verifies_and_scores_as_well_sandboxed(image: Image) -> Non
     filters = [value for key, value in unit["Service"] if key == "SystemCallFilter"]
     assert filters[0] == "@system-service"
     assert unit_value(unit, "Install", "WantedBy") == "multi-user.target"
+    # A config mistake is not restarted; a full disk (75) or a taken data directory (3) is, for good.
+    not_restarted = unit_value(unit, "Service", "RestartPreventExitStatus").split()
+    assert not_restarted == [str(ConfigError.exit_code)], not_restarted
+    assert (
+        str(StorageUnavailable.exit_code) not in not_restarted
+        and str(DataDirInUse.exit_code) not in not_restarted
+    )
+    assert unit_value(unit, "Unit", "StartLimitIntervalSec") == "0"
+    # Slow clients cannot use up the file descriptors: payalert keeps half the limit for connections.
+    assert int(unit_value(unit, "Service", "LimitNOFILE")) >= 16384
     # The stop timeout covers the three phases that each get server.shutdown_grace, plus closing.
     grace = ServerSettings().shutdown_grace.total_seconds()
     assert seconds(unit_value(unit, "Service", "TimeoutStopSec")) >= 3 * grace + 10

@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from payalert_core import PolledSourceConfig, SourceConfig, StreamSourceConfig
-from payalert_core.config import DeliverySettings, ServerSettings, Settings
+from payalert_core.config import DeliverySettings, HealthSettings, ServerSettings, Settings
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
 from payalert_core.store.settings import StoreSettings
@@ -19,6 +19,7 @@ MODELS = [
     ServerSettings,
     DeliverySettings,
     StoreSettings,
+    HealthSettings,
     SourceConfig,
     PolledSourceConfig,
     StreamSourceConfig,

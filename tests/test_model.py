@@ -82,8 +82,8 @@ def test_format_amount(amount, currency, shown):
     [
         datetime(2026, 1, 31, 10, 0, 5, 123, tzinfo=IST),
         datetime(
-            1850, 1, 1, tzinfo=timezone(timedelta(hours=5, minutes=53, seconds=28))
-        ),  # a local mean time
+            2026, 1, 1, tzinfo=timezone(timedelta(hours=5, minutes=53, seconds=28))
+        ),  # an offset with seconds, as local mean times have
         datetime(2026, 1, 1, tzinfo=timezone(timedelta(hours=-3, microseconds=5))),
     ],
 )

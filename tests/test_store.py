@@ -4,7 +4,7 @@ import asyncio
 
 from payalert_core.store import DeliveryStatus, Lane
 
-from .helpers import payment
+from .helpers import payment, unwritable_payment
 
 LANES = [Lane("tg", "chat1"), Lane("tg", "chat2")]
 
@@ -48,6 +48,18 @@ async def test_concurrent_ingests_all_land_in_order_per_lane(store):
     assert len(await store.recent_payments(1000)) == 200
     pending = await store.pending(LANES[0], limit=1000)
     assert len(pending) == 200 and [d.id for d in pending] == sorted(d.id for d in pending)
+
+
+async def test_one_bad_payment_fails_only_its_own_ingest_not_those_committed_with_it(store):
+    honest = [store.ingest([payment(f"ok{i}")], LANES, {("source:shop", f"c{i}"): i}) for i in range(20)]
+    bad = store.ingest([unwritable_payment("bad")], LANES, {})
+    results = await asyncio.gather(*honest[:10], bad, *honest[10:], return_exceptions=True)
+    assert isinstance(results[10], ValueError)
+    assert [len(r.new_event_ids) for r in results if not isinstance(r, BaseException)] == [1] * 20
+    stored = {p.external_id for p in await store.recent_payments(100)}
+    assert stored == {f"ok{i}" for i in range(20)}
+    assert [await store.load_state("source:shop", f"c{i}") for i in range(20)] == list(range(20))
+    assert (await store.delivery_counts())["tg"]["pending"] == 40
 
 
 async def test_delivery_status_changes_and_retry_failed(store):

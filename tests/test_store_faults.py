@@ -21,6 +21,7 @@ from payalert_core.server import build_app
 from payalert_core.sources.webhook import SIGNATURE_HEADER, WebhookConfig, WebhookSource
 from payalert_core.store import Lane, SQLiteStore, is_storage_error
 from payalert_core.store import base as store_base
+from payalert_core.store import sqlite as sqlite_module
 from payalert_core.store import writer as store_writer
 
 from .helpers import payment
@@ -48,7 +49,7 @@ def store(sqlite_store):
 
 
 def big_payment(external_id: str):
-    return payment(external_id).replace(summary=BIG)
+    return payment(external_id).replace(raw={"text": BIG})
 
 
 async def test_a_full_database_fails_the_write_says_why_and_takes_it_once_space_returns(store):
@@ -169,7 +170,8 @@ async def test_webhooks_get_503_with_one_log_line_and_health_says_why(store, cap
     async def status():
         return health_document({}, {}, {}, store.write_health())
 
-    app = build_app(status, _metrics, [source], 1024 * 1024)
+    token = "t" * 16
+    app = build_app(status, _metrics, [source], 1024 * 1024, token=token)
     body = json.dumps({"id": "w1", "amount": "5", "currency": "EUR"}).encode()
     headers = {SIGNATURE_HEADER: sign_sha256("s" * 16, body)}
     async with TestClient(TestServer(app)) as client:
@@ -179,7 +181,7 @@ async def test_webhooks_get_503_with_one_log_line_and_health_says_why(store, cap
         assert refused.status == 503
         records = [r for r in caplog.records if r.name == "payalert.server"]
         assert len(records) == 1 and records[0].exc_info is None and "readonly" in records[0].getMessage()
-        health = await client.get("/health")
+        health = await client.get("/health", headers={"Authorization": f"Bearer {token}"})
         document = await health.json()
         assert health.status == 503 and document["status"] == "degraded"
         assert document["store"]["writable"] is False and "readonly" in document["store"]["problem"]
@@ -187,7 +189,7 @@ async def test_webhooks_get_503_with_one_log_line_and_health_says_why(store, cap
         writer(store).execute("PRAGMA query_only=OFF")
         accepted = await client.post("/hooks/shop/", data=body, headers=headers)
         assert accepted.status == 202
-        health = await client.get("/health")
+        health = await client.get("/health", headers={"Authorization": f"Bearer {token}"})
         assert health.status == 200 and (await health.json())["store"]["writable"] is True
     assert [p.amount for p in await store.recent_payments(10)] == [Decimal("5")]
 
@@ -208,3 +210,67 @@ async def test_other_handler_errors_still_get_a_traceback(caplog):
             answer = await client.post("/hooks/shop/", data=b"{}")
         assert answer.status == 503
     assert any(r.exc_info for r in caplog.records if r.name == "payalert.server")
+
+
+async def test_the_write_ahead_log_is_checkpointed_as_it_grows(tmp_path):
+    store = SQLiteStore(tmp_path / "payalert.sqlite3")
+    await store.open()
+    try:
+        for batch in range(60):  # about 1.2 MB of payments, 20 KB each, in 60 commits
+            await store.ingest([big_payment(f"{batch}")], [LANE], {})
+        wal = tmp_path / "payalert.sqlite3-wal"
+        # Checkpointed each time it held the reserve's size, and cut back to that size when it restarts.
+        assert wal.stat().st_size < 1.25 * store.disk.reserve.size
+        assert (tmp_path / "payalert.sqlite3").stat().st_size > 1_000_000  # the data is in the database
+    finally:
+        await store.close()
+
+
+async def test_when_the_disk_fills_the_reserve_goes_payments_wait_and_deliveries_are_recorded(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(sqlite_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
+    store = SQLiteStore(tmp_path / "payalert.sqlite3", keep_reserve=True)
+    await store.open()
+    space = {"returned": False}  # this test's file system has room; the e2e tests fill a real one
+    monkeypatch.setattr(store.disk.reserve, "room_to_resume", lambda: space["returned"])
+    try:
+        assert store.disk.reserve.path.stat().st_size == store.disk.reserve.size
+        await store.ingest([payment("a"), payment("b")], [LANE], {})
+        fill_up(store)
+        with pytest.raises(sqlite3.OperationalError) as refused:
+            await store.ingest([big_payment("c")], [LANE], {})
+        assert is_storage_error(refused.value)
+        for _ in range(200):  # bounded: the writer loop releases the reserve after the failed group
+            if not store.disk.reserve.path.exists():
+                break
+            await asyncio.sleep(0.01)
+        assert not store.disk.reserve.path.exists()
+        writer(store).execute("PRAGMA max_page_count=1073741823")  # as if SQLite could grow again
+        health = store.write_health()
+        assert health["writable"] is False and "full" in health["problem"]
+        # Payments are refused at once while the reserve is gone...
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            await store.ingest([payment("d")], [LANE], {})
+        # ...but delivery outcomes go in.
+        first, second = await store.pending(LANE)
+        await asyncio.wait_for(store.mark_sent(first.id), timeout=5)
+        assert [d.id for d in await store.pending(LANE)] == [second.id]
+        await asyncio.sleep(0.1)  # several checks: no room yet, so payments stay refused
+        assert store.write_health()["writable"] is False
+        space["returned"] = True  # room for the reserve twice over: it comes back, and payments with it
+        for _ in range(500):
+            if store.write_health()["writable"]:
+                break
+            await asyncio.sleep(0.01)
+        assert store.write_health()["writable"] is True and store.disk.reserve.path.exists()
+        assert len((await store.ingest([payment("d")], [LANE], {})).new_event_ids) == 1
+    finally:
+        await store.close()
+
+
+async def test_commands_beside_the_daemon_leave_the_reserve_alone(tmp_path):
+    store = SQLiteStore(tmp_path / "payalert.sqlite3")
+    await store.open()
+    await store.close()
+    assert not (tmp_path / "payalert.reserve").exists()

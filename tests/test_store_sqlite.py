@@ -3,15 +3,17 @@
 import asyncio
 import hashlib
 import sqlite3
+import time
 
 import pytest
 
 from payalert_core import UserError
 from payalert_core.store import Lane, SQLiteStore
+from payalert_core.store import sqlite as sqlite_module
 from payalert_core.store.sqlite_schema import SCHEMA_VERSION
 from payalert_core.testing.stall import LoopLag, hold_write_lock
 
-from .helpers import payment
+from .helpers import payment, unwritable_payment
 
 LANE = Lane("tg", "chat")
 #: How long another process holds the write lock in the stall test.
@@ -136,6 +138,14 @@ async def test_concurrent_ingests_share_commits(sqlite_store):
     assert sqlite_store.commits < 200  # group commit: fewer transactions than ingests
 
 
+async def test_one_bad_payment_leaves_the_honest_ones_sharing_commits(sqlite_store):
+    honest = [sqlite_store.ingest([payment(f"ok{i}")], [LANE], {}) for i in range(20)]
+    bad = sqlite_store.ingest([unwritable_payment("bad")], [LANE], {})
+    results = await asyncio.gather(*honest[:10], bad, *honest[10:], return_exceptions=True)
+    assert isinstance(results[10], ValueError)
+    assert sqlite_store.commits < 20  # the honest ones still share commits
+
+
 async def test_newer_schema_is_refused(tmp_path):
     path = tmp_path / "payalert.sqlite3"
     connection = sqlite3.connect(path)
@@ -160,3 +170,105 @@ async def test_wal_mode_and_full_sync(sqlite_store):
         )
 
     assert await sqlite_store.read(pragmas) == ("wal", 2)
+
+
+def _counted_by_scan(path):
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute(
+            "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY 1, 2"
+        ).fetchall()
+    finally:
+        connection.close()
+    counts = {}
+    for notifier, status, count in rows:
+        counts.setdefault(notifier, {"pending": 0, "failed": 0})[status] = count
+    return counts
+
+
+async def test_delivery_counts_follow_every_write_without_scanning(sqlite_store):
+    store = sqlite_store
+    lanes = [Lane("tg", "a"), Lane("tg", "b"), Lane("mail", "x")]
+    await store.ingest([payment("a"), payment("b")], lanes, {})
+    await store.ingest([payment("b"), payment("c")], lanes, {})  # b is a duplicate: no delivery
+    assert await store.delivery_counts() == {
+        "tg": {"pending": 6, "failed": 0},
+        "mail": {"pending": 3, "failed": 0},
+    }
+    first, second, third = await store.pending(Lane("mail", "x"))
+    await store.mark_sent(first.id)
+    await store.mark_failed(second.id, "refused")
+    await store.mark_retry(third.id, "timeout", time.time() + 60)
+    assert (await store.delivery_counts())["mail"] == {"pending": 1, "failed": 1}
+    assert await store.retry_failed([second.id]) == 1
+    for delivery in await store.pending(Lane("mail", "x")):
+        await store.mark_sent(delivery.id)
+    # A notifier with nothing left waiting still shows, at 0: its gauges must fall back to 0.
+    assert (await store.delivery_counts())["mail"] == {"pending": 0, "failed": 0}
+    assert await store.delivery_counts() == _counted_by_scan(store.path) | {
+        "mail": {"pending": 0, "failed": 0}
+    }
+
+
+async def test_delivery_counts_are_read_from_the_database_at_open(tmp_path):
+    path = tmp_path / "payalert.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    await store.ingest([payment("a"), payment("b")], [Lane("tg", "a")], {})
+    await store.mark_failed((await store.pending(Lane("tg", "a")))[0].id, "refused")
+    await store.close()
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        assert await store.delivery_counts() == {"tg": {"pending": 1, "failed": 1}}
+    finally:
+        await store.close()
+
+
+async def test_delivery_counts_notice_another_process_retrying_failed_deliveries(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
+    path = tmp_path / "payalert.sqlite3"
+    daemon_store, cli_store = SQLiteStore(path), SQLiteStore(path)
+    await daemon_store.open()
+    try:
+        await daemon_store.ingest([payment("a"), payment("b")], [Lane("tg", "a")], {})
+        for delivery in await daemon_store.pending(Lane("tg", "a")):
+            await daemon_store.mark_failed(delivery.id, "refused")
+        assert await daemon_store.delivery_counts() == {"tg": {"pending": 0, "failed": 2}}
+        await cli_store.open()  # as `payalert retry-failed` does beside a running daemon
+        assert await cli_store.retry_failed() == 2
+        await cli_store.close()
+        for _ in range(500):  # bounded: a check runs every 20 ms
+            if (await daemon_store.delivery_counts())["tg"]["pending"] == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert await daemon_store.delivery_counts() == {"tg": {"pending": 2, "failed": 0}}
+        for delivery in await daemon_store.pending(Lane("tg", "a")):
+            await daemon_store.mark_sent(delivery.id)
+        assert await daemon_store.delivery_counts() == {"tg": {"pending": 0, "failed": 0}}
+    finally:
+        await daemon_store.close()
+
+
+async def test_counts_stay_exact_while_many_writers_race_an_external_change(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.001)
+    path = tmp_path / "payalert.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        lane = Lane("tg", "a")
+        await store.ingest([payment(str(n)) for n in range(50)], [lane], {})
+        outsider = sqlite3.connect(path, isolation_level=None)
+        outsider.execute("UPDATE deliveries SET status = 'failed' WHERE id % 5 = 0")  # 10 of them
+        outsider.close()
+        delivered = [d.id for d in await store.pending(lane)]
+        await asyncio.gather(
+            *(store.mark_sent(delivery_id) for delivery_id in delivered),
+            *(store.ingest([payment(f"new-{n}")], [lane], {}) for n in range(50)),
+        )
+        await asyncio.sleep(0.05)  # a few more external checks: nothing changed outside since
+        assert (
+            await store.delivery_counts() == _counted_by_scan(path) == {"tg": {"pending": 50, "failed": 10}}
+        )
+    finally:
+        await store.close()

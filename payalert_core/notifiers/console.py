@@ -1,4 +1,8 @@
-"""The ``console`` notifier: prints each alert to standard output."""
+"""The ``console`` notifier: prints each alert to standard output.
+
+Every text field of a payment is one line without control or bidi-override characters (the model
+makes it so), so an alert can neither forge lines nor send escape sequences to the terminal.
+"""
 
 from __future__ import annotations
 
@@ -27,8 +31,13 @@ class ConsoleNotifier(Notifier):
     Config = ConsoleConfig
     config: ConsoleConfig
 
+    def render(self, payment: Payment, target: str) -> str:
+        """The plain-text alert, times in the configured zone."""
+        return format_plain(payment, ZoneInfo(self.config.timezone))
+
     async def send(self, payment: Payment, target: str) -> None:
-        sys.stdout.write(format_plain(payment, ZoneInfo(self.config.timezone)) + "\n\n")
+        """Print the alert and a blank line."""
+        sys.stdout.write(self.render(payment, target) + "\n\n")
         sys.stdout.flush()
 
 

@@ -161,6 +161,10 @@ class TelegramBotNotifier(TelegramNotifier):
         self._remove_log_filter()
 
     # -- sending -----------------------------------------------------------------------------
+    def render(self, payment: Payment, target: str) -> list[str]:
+        """The HTML message texts for ``payment`` (one, or a few when it is long)."""
+        return self.formatter.messages(payment)
+
     async def send(self, payment: Payment, target: str) -> None:
         """Send one payment to one destination as one message (or several when very long)."""
         destination = self._destinations.get(target)
@@ -168,7 +172,7 @@ class TelegramBotNotifier(TelegramNotifier):
             raise PermanentFailure(f"{target} is no longer a destination of notifier {self.name}")
         if self._bot is None:
             raise RetryLater("the Telegram notifier has not started")
-        messages = self.formatter.messages(payment)
+        messages = self.render(payment, target)
         key = (target, payment.source, payment.external_id)
         silent = self._is_silent(payment, destination)
         for index in range(self._parts_sent.get(key, 0), len(messages)):

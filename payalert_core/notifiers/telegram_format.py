@@ -173,7 +173,17 @@ class AlertFormatter:
         return "\n".join(lines)
 
     def compact(self, payment: Payment) -> str:
-        """One line for lists: ``• 5 Mar 14:03 · +1,234.50 INR · my_bank — title``."""
-        f = self.fields(payment)
+        """One line for lists: ``• 5 Mar 14:03 · +1,234.50 INR · my_bank — title``.
+
+        A stored payment that cannot be formatted (one from before today's bounds) gets a line
+        saying so, so one old row never breaks ``/last`` or ``/status``.
+        """
+        try:
+            f = self.fields(payment)
+            when = self.short_time(payment.occurred_at)
+        except (ArithmeticError, ValueError):  # an amount or time out of range: what formatting raises
+            return (
+                f"• {escape(payment.source)} — a payment that cannot be shown ({escape(payment.external_id)})"
+            )
         money = f"<b>{f['money']}</b> · " if f["money"] else ""
-        return f"• {escape(self.short_time(payment.occurred_at))} · {money}{f['source']} — {f['title']}"
+        return f"• {escape(when)} · {money}{f['source']} — {f['title']}"

@@ -19,6 +19,8 @@ import yaml
 from .recorder import RecordedAlert, read_recorded
 
 TEST_PLUGINS = ("payalert_core.testing.recorder", "payalert_core.testing.feeds")
+#: The ``health.token`` of every test daemon: ``health()`` and ``metrics()`` send it.
+HEALTH_TOKEN = "test-health-token-0123456789"
 PLUGIN_SELECTION_VARIABLES = ("PAYALERT_EXTRA_PLUGINS", "PAYALERT_DISABLED_PLUGINS")
 
 
@@ -65,16 +67,20 @@ class Response:
 class DaemonProcess:
     """One ``payalert run`` subprocess with its config, data dir, log and recorder file."""
 
-    def __init__(self, workdir: Path, config: dict[str, Any], env: dict[str, str]) -> None:
+    def __init__(
+        self, workdir: Path, config: dict[str, Any], env: dict[str, str], open_files: int | None = None
+    ) -> None:
         self.workdir = workdir
         self.config = config
         self.env = env
+        self.open_files = open_files
         self.port: int = config["server"]["port"]
         self.url = f"http://127.0.0.1:{self.port}"
         self.config_path = workdir / "config.yaml"
         self.data_dir = Path(config["data_dir"])
         self.log_path = workdir / "daemon.log"
         self.record_path = workdir / "recorded.jsonl"
+        self.health_token: str | None = (config.get("health") or {}).get("token")
         self.process: subprocess.Popen[bytes] | None = None
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
@@ -82,8 +88,10 @@ class DaemonProcess:
     def start(self, wait_healthy: bool = True, timeout: float = 20) -> DaemonProcess:
         """Start the process; by default wait until ``/health`` answers."""
         log = self.log_path.open("ab")
+        # util-linux's prlimit sets the limit before exec: safe with threads, unlike preexec_fn.
+        limit = ["prlimit", f"--nofile={self.open_files}", "--"] if self.open_files else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "payalert_core", "run", "--config", str(self.config_path)],
+            [*limit, sys.executable, "-m", "payalert_core", "run", "--config", str(self.config_path)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env,
@@ -179,12 +187,15 @@ class DaemonProcess:
         return self.request("POST", path, body, headers)
 
     def health(self) -> Response:
-        """``GET /health``."""
-        return self.request("GET", "/health")
+        """``GET /health`` with the health token: the full document."""
+        return self.request("GET", "/health", headers=self._bearer())
 
     def metrics(self) -> str:
-        """``GET /metrics`` as text."""
-        return self.request("GET", "/metrics").body.decode()
+        """``GET /metrics`` (with the health token) as text."""
+        return self.request("GET", "/metrics", headers=self._bearer()).body.decode()
+
+    def _bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.health_token}"} if self.health_token else {}
 
     # -- alerts ----------------------------------------------------------------------------
     def alerts(self) -> list[RecordedAlert]:
@@ -232,11 +243,14 @@ class DaemonFactory:
         env: dict[str, str] | None = None,
         extra_plugins: tuple[str, ...] = (),
         wait_healthy: bool = True,
+        open_files: int | None = None,
     ) -> DaemonProcess:
         """Write ``config.yaml`` and start ``payalert run``.
 
         ``recorder`` holds extra options of the recording notifier (``delay``, ``fail_first``…);
         pass ``notifiers`` to add others. ``settings`` are merged into the top level of the config.
+        The config sets ``health.token`` to ``HEALTH_TOKEN``, so ``health()`` shows every detail.
+        ``open_files`` sets the daemon's open-file limit (RLIMIT_NOFILE, with util-linux's ``prlimit``).
         """
         workdir = self.tmp_path / f"daemon{len(self.started)}"
         workdir.mkdir(parents=True)
@@ -244,6 +258,7 @@ class DaemonFactory:
             "server": {"host": "127.0.0.1", "port": free_port()},
             "data_dir": str(workdir / "data"),
             "log_level": "INFO",
+            "health": {"token": HEALTH_TOKEN},
             "sources": sources or {},
             "notifiers": {
                 "recorder": {"type": "recorder", "path": str(workdir / "recorded.jsonl"), **(recorder or {})}
@@ -257,7 +272,7 @@ class DaemonFactory:
                 config[key] = value
         plugins = ",".join((*TEST_PLUGINS, *extra_plugins))
         full_env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": plugins, "PYTHONUNBUFFERED": "1", **(env or {})}
-        daemon = DaemonProcess(workdir, config, full_env)
+        daemon = DaemonProcess(workdir, config, full_env, open_files)
         self.started.append(daemon)
         return daemon.start(wait_healthy=wait_healthy)
 

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pluggy
+
 from .. import IngestResult, Payment
 
 
@@ -52,6 +54,8 @@ class MemorySourceRuntime:
         self.health = RecordingHealth()
         self.ingests = 0
         self.crash_after = crash_after
+        #: No plugins: hooks a plugin would declare are absent.
+        self.plugin_manager = pluggy.PluginManager("payalert")
 
     async def ingest(
         self, payments: Sequence[Payment], cursors: Mapping[str, Any] | None = None

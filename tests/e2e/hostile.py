@@ -10,7 +10,7 @@ import string
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -277,7 +277,10 @@ def forged_signatures(body: bytes, secret: str) -> st.SearchStrategy[list[str]]:
 
 
 _OFFSETS = st.integers(min_value=-12 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
-_MOMENTS = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=_OFFSETS)
+#: From 1990 to now: a payment's time may not lie more than a day ahead (whatever the offset).
+_MOMENTS = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime.now(UTC).replace(tzinfo=None), timezones=_OFFSETS
+)
 _AMOUNTS = st.tuples(st.integers(min_value=1, max_value=10**14), st.integers(min_value=0, max_value=8)).map(
     lambda pair: Decimal(pair[0]).scaleb(-pair[1])
 )

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payalert_core import sign_sha256
+from payalert_core import one_line, sign_sha256
+from payalert_core.bounds import TEXT_LIMITS, safe_details
 from payalert_core.testing import DaemonFactory, DaemonProcess, corpus_path
 
 from .hostile import (
@@ -167,16 +168,25 @@ def test_signed_garbage_gets_a_clean_4xx(daemon: DaemonProcess, reliability: Any
 
 
 # -- signed, well-formed payments ------------------------------------------------------------
+def _shown(sent: dict[str, Any], field: str, default: str | None = None) -> str | None:
+    """A text field as every alert shows it: on one line, without control characters, bounded."""
+    value = sent.get(field) or default
+    return None if value is None else one_line(value, TEXT_LIMITS[field])
+
+
 def _expect_alert(sent: dict[str, Any], amount: Decimal, got: Any) -> None:
     assert got.amount == amount and isinstance(got.amount, Decimal)
     assert got.currency == sent["currency"].upper()
     assert got.direction.value == sent.get("direction", "in")
-    assert got.title == (sent.get("title") or "Payment received")
-    assert got.summary == sent.get("summary", "")
-    assert got.counterparty == sent.get("counterparty")
-    assert got.reference == sent.get("reference") and got.link == sent.get("link")
+    assert got.title == _shown(sent, "title", "Payment received")
+    assert got.summary == _shown(sent, "summary", "")
+    assert got.counterparty == (
+        None if sent.get("counterparty") is None else _shown(sent, "counterparty", "")
+    )
+    assert got.reference == (None if sent.get("reference") is None else _shown(sent, "reference", ""))
+    assert got.link == (None if sent.get("link") is None else _shown(sent, "link", ""))
     assert got.kind == sent.get("kind", "webhook.payment")
-    assert got.details == sent.get("details", {})
+    assert got.details == safe_details(sent.get("details", {}))
     if "occurred_at" in sent:
         assert got.occurred_at == datetime.fromisoformat(sent["occurred_at"])
     assert got.occurred_at.tzinfo is not None
@@ -277,7 +287,8 @@ def test_signed_mutated_sponsorships_alert_once_and_redeliveries_do_not(
             continue
         tier = payload["sponsorship"].get("tier") or {}
         if payload["action"] == "created" and "monthly_price_in_cents" in tier:
-            assert alert.payment.amount == Decimal(tier["monthly_price_in_cents"]) / 100
+            cents = tier["monthly_price_in_cents"]  # a $0 tier moves no money: a notice
+            assert alert.payment.amount == (Decimal(cents) / 100 if cents else None)
         else:
             assert alert.payment.amount is None or isinstance(alert.payment.amount, Decimal)
     books.assert_healthy()

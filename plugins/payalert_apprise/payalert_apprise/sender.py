@@ -21,7 +21,7 @@ from .config import AppriseNotifierConfig
 from .logbridge import install
 from .notifier import AppriseNotifier
 from .outcome import failure_for
-from .render import MessageRenderer
+from .render import Message, MessageRenderer
 from .urls import instantiate, new_asset, secret_fragments, target_names
 
 
@@ -67,12 +67,16 @@ class AppriseSender(AppriseNotifier):
                     fan_out,
                 )
 
+    def render(self, payment: Payment, target: str) -> Message:
+        """The title, body and notification type Apprise gets for ``payment``."""
+        return self._renderer.render(payment)
+
     async def send(self, payment: Payment, target: str) -> None:
         """Deliver one alert to one URL; raise RetryLater or PermanentFailure as ``outcome`` maps it."""
         lane = self._lanes.get(target)
         if lane is None:
             raise PermanentFailure(f"{target} is not among this notifier's URLs any more")
-        message = self._renderer.render(payment)
+        message = self.render(payment, target)
         result = await lane.async_notify(
             body=message.body,
             title=message.title,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 from apprise_testkit import payment
+from hypothesis import given
 from payalert_apprise.render import MessageRenderer, escape_markdown
 
 from payalert_core import Direction
+from payalert_core.testing.fuzzing import fuzz_settings
+from payalert_core.testing.payments import accepted_payments, render_or_fallback, stored_payments
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 HOSTILE = "<b>x</b> **y** _z_ [l](https://evil.example) & `c`"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def test_text_layout_is_the_core_layout_split_into_title_and_body():
@@ -108,3 +113,27 @@ def test_a_javascript_link_is_never_a_link():
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="rtf"):
         MessageRenderer("rtf", ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize("body_format", ["text", "markdown", "html"])
+def test_every_payment_renders_or_falls_back_and_no_title_holds_a_line_break(make_notifier, body_format):
+    """Any payment the model accepts renders as itself; a stored one out of bounds as the fallback."""
+    notifier = make_notifier(urls=["json://127.0.0.1:9/"], format=body_format, timezone="Pacific/Kiritimati")
+    (target,) = notifier.targets()
+
+    @fuzz_settings(200)
+    @given(payment=accepted_payments())
+    def accepted(payment):
+        message, fell_back = render_or_fallback(notifier, payment, target)
+        assert not fell_back and "\n" not in message.title and _CONTROL.search(message.title) is None
+
+    @fuzz_settings(200)
+    @given(payment=stored_payments())
+    def stored(payment):
+        message, fell_back = render_or_fallback(notifier, payment, target)
+        if fell_back:
+            assert "cannot be shown" in message.title
+        assert "\n" not in message.title and _CONTROL.search(message.body.replace("\n", "")) is None
+
+    accepted()
+    stored()

@@ -35,8 +35,11 @@ _NOT_CODE = re.compile(r"[^A-Z0-9]")
 
 
 def ms_to_datetime(value: Any) -> datetime:
-    """A Binance millisecond timestamp as an aware UTC datetime."""
-    return datetime.fromtimestamp(int(value) / 1000, UTC)
+    """A Binance millisecond timestamp as an aware UTC datetime; ValueError when it is out of range."""
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, UTC)
+    except (OverflowError, OSError):  # what fromtimestamp raises for years past what C time can hold
+        raise ValueError(f"time {value!r} is out of range") from None
 
 
 def _decimal(value: Any, field: str) -> Decimal:

@@ -284,6 +284,33 @@ async def test_unreadable_record_becomes_a_notice(async_binance_server, new_runt
     assert runtime.counts["unreadable_record"] == 1
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"amount": "1e1000000"},
+        {"amount": "0"},
+        {"completeTime": 10**20},
+        {"completeTime": 10**400},
+        {"completeTime": 4_102_444_800_000},  # 2100: after tomorrow
+    ],
+)
+async def test_a_record_outside_the_bounds_becomes_a_notice_and_the_next_ones_still_alert(
+    async_binance_server, new_runtime, changes
+):
+    server = async_binance_server
+    runtime = new_runtime()
+    now = server.now_ms()
+    server.add_deposits(
+        {**deposit_record("bad", insert_time=now - 2000), **changes},
+        deposit_record("good", insert_time=now - 1000),
+    )
+    await run_polls(make_source(server, runtime, p2p=False, pay=False, backfill="1h"))
+    kinds = {payment.external_id: payment.kind for payment in runtime.payments()}
+    assert sorted(kinds.values()) == ["binance.deposit.credited", "binance.unreadable"]
+    assert kinds["deposit:good"] == "binance.deposit.credited"
+    assert runtime.counts["unreadable_record"] == 1
+
+
 async def test_trading_key_alerts_once_across_restarts(async_binance_server, new_runtime):
     server = async_binance_server
     server.permissions.update(enableSpotAndMarginTrading=True, enableWithdrawals=True)

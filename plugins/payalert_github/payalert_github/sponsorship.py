@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from payalert_core import Direction, Payment
+from payalert_core import Direction, Payment, is_plausible_time
 
 from .config import SPONSORSHIP_ACTIONS
 
@@ -174,7 +174,7 @@ def _describe(action: str, payload: dict[str, Any], sponsor: Sponsor, tier: Tier
     price = tier.price_text() if tier is not None else "unknown amount"
     if action == "created":
         custom = " (custom amount)" if tier is not None and tier.custom else ""
-        amount = tier.price if tier is not None else None
+        amount = tier.price if tier is not None and tier.price else None  # a $0 tier moves no money
         direction = Direction.IN if amount is not None else Direction.NONE
         if tier is not None and tier.one_time:
             return _Text(
@@ -239,7 +239,9 @@ def sponsorship_payment(
 ) -> Payment:
     """One Payment for a ``sponsorship`` event; ``external_id`` is the delivery id (kept by redeliveries).
 
-    Raises PayloadError when the payload is not a sponsorship event of a documented action.
+    Raises PayloadError when the payload is not a sponsorship event of a documented action. Values
+    are kept inside the bounds every payment meets: a creation time out of range gives way to
+    ``received_at``, a $0 tier is a notice without an amount.
     """
     action = payload.get("action")
     if action not in SPONSORSHIP_ACTIONS:
@@ -276,6 +278,8 @@ def sponsorship_payment(
     details["Delivery"] = delivery_id
 
     created_at = parse_time(sponsorship.get("created_at")) if action == "created" else None
+    if created_at is not None and not is_plausible_time(created_at):
+        created_at = None  # a creation time before 1970 or after tomorrow: say when it arrived
     node_id = sponsorship.get("node_id")
     return Payment(
         source="",

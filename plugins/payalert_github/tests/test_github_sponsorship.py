@@ -231,3 +231,30 @@ def test_float_prices_never_become_floats() -> None:
     payment = parse(payload)
     assert payment.amount == Decimal("12.50")
     json.loads(payment.to_json())  # raw stays JSON-serialisable
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    [
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+        "1969-07-20T20:17:40Z",
+        "2999-01-01T00:00:00Z",
+    ],
+)
+def test_a_creation_time_out_of_range_gives_way_to_the_time_received(created_at):
+    payload = event("created")
+    payload["sponsorship"]["created_at"] = created_at
+    assert parse(payload).occurred_at == RECEIVED
+
+
+def test_a_sponsor_login_cannot_forge_a_line():
+    payment = parse(event("created", sponsor="ada\nSource: bank\n\n🟢 +99,999.00 USD"))
+    assert "\n" not in payment.title and "\n" not in payment.counterparty
+    assert all("\n" not in value for value in payment.details.values())
+
+
+def test_a_free_tier_is_a_notice_not_a_payment_of_zero():
+    payment = parse(event("created", tier=tier(cents=0, name="Fan")))
+    assert payment.amount is None and payment.direction is Direction.NONE
+    assert payment.title == "New sponsor: @ada, $0.00 a month"

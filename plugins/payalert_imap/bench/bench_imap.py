@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from imap_testkit import upi_credit_mail  # noqa: E402
 from payalert_imap.config import ImapSourceConfig  # noqa: E402
 from payalert_imap.connection import MailboxConnection  # noqa: E402
+from payalert_imap.mailchain import mail_chain  # noqa: E402
 from payalert_imap.message import read_message  # noqa: E402
-from payalert_imap.parsing import make_chain  # noqa: E402
 from payalert_imap.verdict import ReadSettings, classify_mail  # noqa: E402
 
 from payalert_core.testing.benchmarks import report_row  # noqa: E402
@@ -96,7 +96,7 @@ def parsing() -> dict[str, float]:
     """Whole verdicts per second against ``email.message_from_bytes`` + body decoding alone."""
     corpus = ROOT.parents[1].parent / "shared" / "corpus" / "bank" / "eml"
     mails = [p.read_bytes() for p in sorted(corpus.glob("*.eml"))] or [upi_credit_mail()]
-    chain, settings = make_chain(plugins=False), ReadSettings()
+    chain, settings = mail_chain((), None), ReadSettings()
 
     def stdlib_only() -> None:
         for raw in mails:

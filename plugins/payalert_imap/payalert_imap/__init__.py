@@ -1,11 +1,10 @@
 """payalert-imap: Indian bank and UPI alert e-mails, read over IMAP, as payalert payments.
 
-Parser authors import from here: :class:`AlertText` (what a parser reads), :class:`ParsedAlert`,
-:class:`NotATransaction` and :class:`Refused` (what it answers), and :class:`Template` /
-:class:`TemplateParser` to build one from whole-sentence regexes.
+Reading the alert text is payalert-banktext's job; parser authors import from ``payalert_banktext``.
+The names below stay importable from here for parsers written against payalert-imap 0.1.
 """
 
-from .parsing import (
+from payalert_banktext import (
     AlertParser,
     AlertText,
     NotATransaction,

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: HDFC Bank's alert domains (the 2026 templates come from ``alerts@hdfcbank.bank.in``).
-HDFC_DOMAINS: tuple[str, ...] = ("hdfcbank.bank.in", "hdfcbank.net", "hdfcbank.com")
+from payalert_banktext import domain_matches, mail_domains
 
-#: Other Indian banks' mail domains, so their authenticated mail counts as a bank's. Every domain
-#: under ``bank.in`` (a zone only banks regulated by the RBI can register) counts too.
-KNOWN_BANK_DOMAINS: tuple[str, ...] = (
-    *HDFC_DOMAINS,
-    "icicibank.com",
-    "sbi.co.in",
-    "sbicard.com",
-    "axisbank.com",
-    "kotak.com",
-    "yesbank.in",
-    "indusind.com",
-    "idfcfirstbank.com",
-    "bankofbaroda.com",
-    "pnb.co.in",
-    "canarabank.com",
-    "unionbankofindia.co.in",
-    "federalbank.co.in",
-    "rblbank.com",
-    "aubank.in",
-    "cityunionbank.org",
-)
+#: Mail domains of the banks, card issuers and wallets payalert-banktext has profiles of, so their
+#: authenticated mail counts as an issuer's. Every domain under ``bank.in`` (a zone only banks
+#: regulated by the RBI can register) counts too.
+KNOWN_BANK_DOMAINS: tuple[str, ...] = mail_domains()
 
 #: Suffixes under which the organisational domain has three labels (``hdfcbank.bank.in``).
 _TWO_LABEL_SUFFIXES = frozenset(
@@ -53,12 +35,6 @@ def org_domain(domain: str) -> str:
     if len(labels) >= 3 and ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
-
-
-def domain_matches(domain: str, patterns: Iterable[str]) -> bool:
-    """True when ``domain`` is one of ``patterns`` or a subdomain of one."""
-    domain = domain.lower().strip(".")
-    return any(domain == p or domain.endswith("." + p) for p in (p.lower().strip(".") for p in patterns) if p)
 
 
 def is_bank_domain(domain: str, extra: Iterable[str] = ()) -> bool:

@@ -8,13 +8,13 @@ import sys
 from typing import Any
 
 import click
+from payalert_banktext import AlertText, Medium, RuleConfig
 
 from payalert_core import CliContext, UserError, config_option
 
 from .config import ImapSourceConfig
 from .connection import ImapError, MailboxConnection
 from .message import read_message
-from .parsing import AlertText, RuleConfig
 from .rulecheck import RuleCheck
 from .verdict import ReadSettings, Verdict, classify_mail, classify_text
 
@@ -75,7 +75,8 @@ def explain(
 ) -> None:
     """Print what payalert makes of one e-mail (FILE.eml, or - for stdin) as JSON."""
     rules, settings = _reading_setup(source_name, authserv_ids)
-    chains = RuleCheck(rules)
+    state = click.get_current_context().find_object(CliContext)
+    chains = RuleCheck(rules, state.plugins.manager if state is not None else None)
     if jsonl:
         for number, line in enumerate(sys.stdin, start=1):
             if line.strip():
@@ -84,7 +85,10 @@ def explain(
     data = file.read()
     if as_text:
         message = AlertText(
-            text=data.decode("utf-8", errors="replace"), subject=subject or "", sender=sender or ""
+            text=data.decode("utf-8", errors="replace"),
+            subject=subject or "",
+            sender=sender or "",
+            medium=_medium(sender or ""),
         )
         chain, notes = chains.chain(sender, subject)
         verdict = classify_text(message, chain)
@@ -129,9 +133,16 @@ def _explain_line(line: str, number: int, chains: RuleCheck) -> dict[str, Any]:
         return {"line": number, "amount": None, "reason": f"line {number}: {error}"}
     sender = str(item["from"]) if item.get("from") is not None else None
     subject = str(item["subject"]) if item.get("subject") is not None else None
-    message = AlertText(text=item["text"], subject=subject or "", sender=sender or "")
+    message = AlertText(
+        text=item["text"], subject=subject or "", sender=sender or "", medium=_medium(sender or "")
+    )
     chain, notes = chains.chain(sender, subject)
     return _with_notes(classify_text(message, chain), notes)
+
+
+def _medium(sender: str) -> Medium:
+    """A sender with an ``@`` sent a mail; any other (``VM-HDFCBK``) an SMS."""
+    return "sms" if sender and "@" not in sender else "email"
 
 
 def _stored_cursors(source_name: str, folders: list[str]) -> dict[str, Any]:

@@ -7,11 +7,11 @@ import shlex
 from datetime import timedelta
 from typing import Literal
 
+from payalert_banktext import RuleConfig
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from payalert_core import Duration, SecretStr, StreamSourceConfig
 
-from .parsing.rules import RuleConfig
 from .verdict import ReadSettings
 
 #: Authserv-ids of the big providers, found from the IMAP host when ``authserv_id`` is not set.

@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .parsing.base import AlertParser
+    from payalert_banktext import AlertParser
 
 hookspec = pluggy.HookspecMarker("payalert")
 
 
 @hookspec
 def payalert_imap_register_parsers(register: Callable[[AlertParser], None]) -> None:
-    """Register alert parsers for bank or UPI e-mails.
+    """Register alert parsers for bank or UPI e-mails only (mail and SMS: ``payalert_register_parsers``).
 
-    Called when an ``imap`` source starts and when ``payalert imap explain`` runs. Call
+    Called when an ``imap`` source starts and when ``payalert imap explain`` runs, right after
+    ``payalert_register_parsers`` (payalert-banktext), which parser plugins should prefer. Call
     ``register`` with objects that have ``name`` (str), ``domains`` (tuple of sender domains whose
     authenticated mail may carry these alerts; empty for any bank domain) and
     ``parse(message: AlertText) -> ParsedAlert | NotATransaction | Refused | None``. Plugin

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 
+from payalert_banktext import AlertText
+
+from payalert_core import is_plausible_time, one_line
+
 from .htmltext import html_to_text
-from .parsing.base import AlertText
 
 _LOOKS_HTML = re.compile(r"^\s*(?:<!doctype html|<html\b)|<body\b", re.I)
 #: Bodies larger than this (in characters) are cut before parsing; alerts are a few kB.
@@ -34,6 +37,7 @@ class MailFacts:
     html_text: str = ""
     dkim_signatures: tuple[str, ...] = ()
     to_headers: tuple[str, ...] = ()
+    date_note: str | None = None  # why ``sent_at`` is None although the mail has a Date
 
     @property
     def sender(self) -> str:
@@ -71,17 +75,20 @@ def _senders(message: Message) -> tuple[str, ...]:
     return tuple(address for address in addresses if "@" in address)
 
 
-def _date(message: Message) -> datetime | None:
+def _date(message: Message) -> tuple[datetime | None, str | None]:
+    """The ``Date`` header, and a note when it was dropped for lying outside 1970 to tomorrow."""
     raw = _header(message, "Date")
     if not raw:
-        return None
+        return None, None
     try:
         parsed = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
-        return None
+        return None, None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    if not is_plausible_time(parsed):
+        return None, f"the mail's Date ({one_line(raw, 60)}) is out of range; shown: when it was read"
+    return parsed, None
 
 
 def _part_text(part: Message) -> str:
@@ -130,10 +137,12 @@ def read_message(raw: bytes) -> MailFacts:
     message: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[assignment]
     message_id = _header(message, "Message-ID").strip() or None
     plain_text, html_text = body_parts(message)
+    sent_at, date_note = _date(message)
     return MailFacts(
         senders=_senders(message),
         subject=_header(message, "Subject"),
-        sent_at=_date(message),
+        sent_at=sent_at,
+        date_note=date_note,
         message_id=message_id,
         text=chosen_text(plain_text, html_text),
         authentication_results=_all_headers(message, "Authentication-Results"),

@@ -12,7 +12,6 @@ from payalert_core import hookimpl
 
 from . import hookspecs
 from .cli import imap_commands
-from .parsing import remember_plugin_manager
 from .source import ImapSource
 
 
@@ -30,6 +29,5 @@ def payalert_register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def payalert_add_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
-    """Declare ``payalert_imap_register_parsers`` and remember the manager to call it later."""
+    """Declare ``payalert_imap_register_parsers`` (mail-only parsers)."""
     plugin_manager.add_hookspecs(hookspecs)
-    remember_plugin_manager(plugin_manager)

@@ -6,8 +6,9 @@ import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
+from payalert_banktext import AlertText, ParsedAlert, ParserChain
+
 from .message import MailFacts
-from .parsing import AlertText, ParsedAlert, ParserChain
 
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 #: A sentence ends at ``.``, ``!`` or ``?`` followed by a space and a capital (``Rs. 5`` does not end one).
@@ -59,7 +60,8 @@ def several_transactions(message: AlertText, chain: ParserChain) -> str | None:
     for sentence in sentences(message.text):
         if not any(char.isdigit() for char in sentence):
             continue
-        _, result = chain.run(replace(message, text=sentence))
+        # Each sentence alone: the subject would lend every sentence its amount.
+        _, result = chain.run(replace(message, text=sentence, subject=""))
         if isinstance(result, ParsedAlert):
             found.append(result)
             if len(found) == 2:

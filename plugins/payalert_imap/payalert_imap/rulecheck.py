@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .parsing import ParserChain, RuleConfig, make_chain
-from .parsing.rules import sender_matches
+import pluggy
+from payalert_banktext import ParserChain, RuleConfig, sender_matches
+
+from .mailchain import mail_chain
 
 
 def rules_to_check(
@@ -44,8 +46,9 @@ def rules_to_check(
 class RuleCheck:
     """The parser chains one ``explain`` run needs: the source's rules with the filters each input can check."""
 
-    def __init__(self, rules: Sequence[RuleConfig]) -> None:
+    def __init__(self, rules: Sequence[RuleConfig], manager: pluggy.PluginManager | None) -> None:
         self.rules = list(rules)
+        self.manager = manager
         self._chains: dict[tuple[bool, bool], ParserChain] = {}
 
     def chain(self, sender: str | None, subject: str | None) -> tuple[ParserChain, list[str]]:
@@ -53,5 +56,5 @@ class RuleCheck:
         usable, notes = rules_to_check(self.rules, sender, subject)
         key = (sender is None, subject is None)  # the only thing that changes the chain
         if key not in self._chains:
-            self._chains[key] = make_chain(usable)
+            self._chains[key] = mail_chain(usable, self.manager)
         return self._chains[key], notes

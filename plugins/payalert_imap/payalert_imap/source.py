@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from payalert_core import SourceConfig, StreamSource
 
 from .config import ImapSourceConfig
-from .parsing import make_chain
+from .mailchain import mail_chain
 from .watcher import FolderWatcher
 
 #: Folder states that mean "connected and watching".
@@ -31,7 +31,7 @@ class ImapSource(StreamSource):
 
     async def start(self) -> None:
         """Build the parser chain (rules, plugin parsers, built-ins) and one watcher per folder."""
-        chain = make_chain(self.config.rules)
+        chain = mail_chain(self.config.rules, self.runtime.plugin_manager)
         settings = self.config.read_settings()
         self.watchers = [FolderWatcher(self, folder, chain, settings) for folder in self.config.folders]
         for folder in self.config.folders:

@@ -9,13 +9,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from payalert_core import Direction, Payment, format_amount
+from payalert_banktext import (
+    AlertParser,
+    AlertText,
+    NotATransaction,
+    ParsedAlert,
+    ParserChain,
+    Refused,
+    sender_matches,
+)
+
+from payalert_core import Direction, InvalidPayment, Payment, format_amount
 
 from .accounts import account_mismatch, recipient_mismatch
 from .banks import is_bank_domain
 from .message import MailFacts
-from .parsing import AlertParser, AlertText, NotATransaction, ParsedAlert, ParserChain, Refused
-from .parsing.rules import sender_matches
 from .reading import reading_conflict
 from .trust import TrustResult, check_trust, signed_recipients, to_addresses
 
@@ -90,6 +98,10 @@ class Verdict:
     message_id: str | None = None
     sent_at: datetime | None = None
     digest: str | None = None
+    #: What kind of message the parser saw (``transaction``, ``otp``, ``pending`` …), and whose.
+    kind: str | None = None
+    issuer: str | None = None
+    date_note: str | None = None
 
     @property
     def is_payment(self) -> bool:
@@ -111,6 +123,8 @@ class Verdict:
             "occurred_at": None,
             "balance": None,
             "channel": None,
+            "kind": self.kind,
+            "issuer": self.issuer,
             "parser": self.parser,
             "trust": self.trust.to_json(),
             "reason": self.reason,
@@ -126,7 +140,11 @@ class Verdict:
     def to_payment(self, context: Mapping[str, Any] | None = None) -> Payment | None:
         """The payment or notice this verdict alerts as, or None when it alerts nothing."""
         if self.is_payment and self.alert is not None:
-            return _payment(self, self.alert, context or {})
+            try:
+                return _payment(self, self.alert, context or {})
+            except InvalidPayment as error:  # e.g. an amount of 10^15 or more: say a bank mail came
+                unread = dataclasses.replace(self, outcome="unparsed", reason=f"the alert's {error}")
+                return _notice(unread, context or {})
         if self.outcome in ("suspicious", "unparsed", "other_account"):
             return _notice(self, context or {})
         return None
@@ -161,6 +179,7 @@ def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) 
         "message_id": facts.message_id,
         "sent_at": facts.sent_at,
         "digest": facts.digest,
+        "date_note": facts.date_note,
     }
     skipped = settings.filtered_out(facts)
     if skipped:
@@ -168,6 +187,7 @@ def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) 
             "filtered", TrustResult("not_checked", "filtered before the trust check"), reason=skipped, **base
         )
     parser, result = chain.run(facts.alert_text())
+    base.update(kind_and_issuer(result))
     if isinstance(result, ParsedAlert) and (conflict := reading_conflict(facts, chain, result)):
         result = Refused(result.parser, conflict)
     bank_sender = settings.is_bank_sender(facts)
@@ -203,6 +223,14 @@ def _not_the_users(verdict: Verdict, facts: MailFacts, settings: ReadSettings) -
     return account_mismatch(verdict.alert.account_last4, settings.accounts) or recipient_mismatch(
         recipients, settings.owner_addresses
     )
+
+
+def kind_and_issuer(result: ParsedAlert | NotATransaction | Refused | None) -> dict[str, str | None]:
+    """The message kind and issuer a parser's answer names (a payment is a ``transaction``)."""
+    if result is None:
+        return {"kind": None, "issuer": None}
+    kind = "transaction" if isinstance(result, ParsedAlert) else getattr(result, "kind", None)
+    return {"kind": kind, "issuer": getattr(result, "issuer", None)}
 
 
 def _trusted_domains(parser: AlertParser | None) -> tuple[str, ...]:
@@ -254,6 +282,7 @@ def classify_text(message: AlertText, chain: ParserChain) -> Verdict:
     parser, result = chain.run(message)
     trust = TrustResult("not_checked", "a bare text has no headers to check")
     base: dict[str, Any] = {"subject": message.subject, "sender": message.sender, "sent_at": message.sent_at}
+    base.update(kind_and_issuer(result))
     name = parser.name if parser else None
     if isinstance(result, ParsedAlert):
         return Verdict("payment", trust, name, result, **base)
@@ -300,7 +329,11 @@ def _payment(verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any]) -
         details["Reference"] = alert.reference
     if alert.balance is not None:
         details["Balance"] = format_amount(alert.balance, alert.currency if alert.currency else "INR")
+    if alert.issuer:
+        details["Issuer"] = alert.issuer
     details["Parser"] = alert.parser
+    if verdict.date_note:
+        details["Note"] = verdict.date_note
     summary_parts = [f"••{alert.account_last4}" if alert.account_last4 else "", alert.reference or ""]
     return Payment(
         source=str(context.get("source", "")),
@@ -333,6 +366,8 @@ def _notice(verdict: Verdict, context: Mapping[str, Any]) -> Payment:
     details = {"Subject": verdict.subject or "(no subject)", "From": sender, "Reason": verdict.reason or ""}
     if verdict.outcome == "other_account" and verdict.alert is not None and verdict.alert.account_last4:
         details["Account"] = f"••{verdict.alert.account_last4}"
+    if verdict.date_note:
+        details["Note"] = verdict.date_note
     return Payment(
         source=str(context.get("source", "")),
         kind=kind,
@@ -351,6 +386,8 @@ def _notice(verdict: Verdict, context: Mapping[str, Any]) -> Payment:
 def _raw(verdict: Verdict, context: Mapping[str, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "outcome": verdict.outcome,
+        "kind": verdict.kind,
+        "issuer": verdict.issuer,
         "parser": verdict.parser,
         "trust": verdict.trust.to_json(),
         "message_id": verdict.message_id,

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from payalert_banktext import ParserChain
+
 from payalert_core import Payment
 
 from .connection import FolderStatus, ImapError, LoginRefused, MailboxConnection, TlsFailure
 from .message import read_message
-from .parsing import ParserChain
 from .trust import TrustResult
 from .verdict import ReadSettings, Verdict, classify_mail
 

@@ -26,7 +26,8 @@ def test_explain_an_eml_file() -> None:
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout)
     assert verdict["amount"] == "1500.00" and verdict["direction"] == "debit"
-    assert verdict["parser"] == "hdfc" and verdict["trust"]["status"] == "pass"
+    assert verdict["parser"] == "banktext" and verdict["trust"]["status"] == "pass"
+    assert verdict["kind"] == "transaction" and verdict["issuer"] == "HDFC Bank"
     assert verdict["counterparty"] == "FRESHALICIOUS SUPER BAZAAR" and verdict["reference"] == "900000000001"
 
 

@@ -185,7 +185,7 @@ def test_spoofed_mail_becomes_a_warning_and_backfill_reads_recent_mail(dovecot_s
     assert notice.kind == "bank.suspicious_email" and notice.amount is None
     assert "dmarc=fail" in notice.summary
     unparsed = alert_mail(
-        "Dear Customer, Rs.99.00 has been debited for a FooPay wallet top-up of a kind no parser knows."
+        "Dear Customer, Rs.99.00 moved in a FooPay wallet transaction of a kind no parser knows."
     )
     server.append(unparsed)
     alerts = daemon.wait_for_alerts(3)

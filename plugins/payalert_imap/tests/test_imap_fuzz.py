@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from imap_testkit import bank_records, eml_path
+from payalert_banktext import AlertText, ParsedAlert, builtin_parsers, make_chain
 from payalert_imap.message import read_message
-from payalert_imap.parsing import AlertText, ParsedAlert, builtin_parsers, make_chain
 from payalert_imap.verdict import (
     SUSPICIOUS_KIND,
     UNPARSED_KIND,
@@ -25,10 +25,11 @@ from payalert_imap.verdict import (
 )
 
 from payalert_core import Direction, Payment
+from payalert_core.bounds import MAX_AMOUNT
 from payalert_core.testing.fuzzing import fuzz_settings
 
 FUZZ = fuzz_settings(250)
-CHAIN = make_chain(plugins=False)
+CHAIN = make_chain()
 GMAIL = ReadSettings(authserv_ids=("mx.google.com",))
 SENT = datetime(2026, 6, 2, 10, 15, tzinfo=UTC)
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -108,7 +109,9 @@ def check_verdict(verdict: Verdict) -> Payment | None:
         assert isinstance(verdict.alert.amount, Decimal)
         assert verdict.alert.amount.is_finite() and verdict.alert.amount > 0
     payment = verdict.to_payment({"source": "bank"})
-    if verdict.is_payment:
+    if verdict.is_payment and verdict.alert.amount >= MAX_AMOUNT:  # type: ignore[union-attr]
+        assert payment is not None and payment.kind == UNPARSED_KIND and payment.amount is None
+    elif verdict.is_payment:
         assert payment is not None and payment.amount == verdict.alert.amount  # type: ignore[union-attr]
         assert payment.direction in (Direction.IN, Direction.OUT)
     elif payment is not None:  # a mail not understood (or not trusted) becomes a notice, never money

@@ -86,3 +86,15 @@ def test_plain_and_html_parts_are_both_kept() -> None:
     facts = read_message(raw)
     assert facts.plain_text.startswith("Dear Customer") and facts.html_text == ""
     assert facts.to_headers == ("me@example.test",)
+
+
+def test_a_date_out_of_range_is_dropped_with_a_note() -> None:
+    for date in (
+        b"Fri, 31 Dec 9999 23:59:59 -1400",
+        b"Sat, 1 Jan 2101 0:0 +0000",
+        b"Thu, 1 Jan 1920 0:0 +0000",
+    ):
+        facts = read_message(b"From: alerts@hdfcbank.net\r\nDate: " + date + b"\r\n\r\nRs.5 debited\r\n")
+        assert facts.sent_at is None and facts.date_note and "out of range" in facts.date_note, date
+    facts = read_message(alert_mail(BODY))
+    assert facts.sent_at is not None and facts.date_note is None

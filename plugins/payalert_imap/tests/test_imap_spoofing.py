@@ -27,13 +27,13 @@ from forgeries import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
+from payalert_banktext import make_chain
 from payalert_imap.message import read_message
-from payalert_imap.parsing import make_chain
 from payalert_imap.verdict import ReadSettings, Verdict, classify_mail
 
 from payalert_core.testing.fuzzing import fuzz_settings
 
-CHAIN = make_chain(plugins=False)
+CHAIN = make_chain()
 GMAIL = ReadSettings(authserv_ids=("mx.google.com",))
 #: What each kind of forgery must become instead of a payment.
 EXPECTED = {

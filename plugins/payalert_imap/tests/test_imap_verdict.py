@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import email
 import email.policy
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from imap_testkit import UPI_CREDIT, alert_mail, upi_credit_mail
+from payalert_banktext import make_chain
 from payalert_imap.message import read_message
-from payalert_imap.parsing import make_chain
 from payalert_imap.verdict import ReadSettings, classify_mail
 
 from payalert_core import Direction
 
-CHAIN = make_chain(plugins=False)
+CHAIN = make_chain()
 SETTINGS = ReadSettings(authserv_ids=("mx.google.com",))
 
 
@@ -39,10 +40,10 @@ def test_without_reference_the_message_id_is_the_key() -> None:
 
 
 def test_unparsed_bank_mail_becomes_a_notice_with_subject_and_sender() -> None:
-    result = verdict(
-        alert_mail("Rs.99.00 has been debited for a kind of payment no parser knows.", subject="Odd")
+    result = verdict(alert_mail("Rs.99.00 moved in a kind of transaction no parser knows.", subject="Odd"))
+    assert (
+        result.outcome == "unparsed" and result.kind == "transaction" and "left or reached" in result.reason
     )
-    assert result.outcome == "unparsed"
     notice = result.to_payment({"source": "bank"})
     assert notice is not None and notice.amount is None and notice.details["Subject"] == "Odd"
     assert notice.details["From"] == "alerts@hdfcbank.bank.in"
@@ -90,11 +91,14 @@ def test_explain_json_names_every_field() -> None:
         "reference",
         "occurred_at",
         "balance",
+        "kind",
+        "issuer",
         "parser",
         "trust",
     ):
         assert field in document
-    assert document["amount"] == "1250.00" and document["parser"] == "hdfc"
+    assert document["amount"] == "1250.00" and document["parser"] == "banktext"
+    assert document["kind"] == "transaction" and document["issuer"] == "HDFC Bank"
     nothing = verdict(alert_mail("Lunch?", sender="a@example.test", auth=None)).to_json()
     assert nothing["amount"] is None and nothing["reason"]
 
@@ -159,3 +163,28 @@ def test_owner_addresses_need_the_to_header_the_bank_signed() -> None:
     assert unsigned.outcome == "other_account" and "does not cover the To header" in (unsigned.reason or "")
     added = verdict(_signed_to(to="someone@gmail.com", extra_to=True), owner)
     assert added.outcome == "other_account"
+
+
+def test_a_date_out_of_range_gives_way_to_the_time_read_with_a_note() -> None:
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))
+    raw = alert_mail("You have spent Rs. 300 at a local store.", date=far)  # the text has no date
+    payment = verdict(raw).to_payment({"source": "bank"})
+    assert payment is not None and payment.amount is not None
+    assert abs(payment.occurred_at - datetime.now(UTC)) < timedelta(minutes=5)
+    assert "out of range" in payment.details["Note"]
+
+
+def test_a_forged_mail_dated_year_9999_becomes_a_notice_dated_now() -> None:
+    far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))
+    raw = upi_credit_mail(date=far, sender="alerts@hdfcbank.net", auth=None)  # not authenticated
+    result = verdict(raw)
+    assert result.outcome == "suspicious"
+    notice = result.to_payment({"source": "bank"})
+    assert notice is not None and abs(notice.occurred_at - datetime.now(UTC)) < timedelta(minutes=5)
+    assert "out of range" in notice.details["Note"]
+
+
+def test_an_alert_outside_the_payment_bounds_becomes_an_unread_mail_notice() -> None:
+    payment = verdict(upi_credit_mail(amount="1,000,000,000,000,000.00")).to_payment({"source": "bank"})
+    assert payment is not None and payment.amount is None and payment.kind == "bank.unparsed_email"
+    assert "amount" in payment.details["Reason"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 from payalert_core import (
@@ -59,9 +60,17 @@ class {{ prefix }}Notifier(Notifier):
         if self.session is not None:
             await self.session.close()
 
+    def render(self, payment: Payment, target: str) -> dict[str, Any]:
+        """The JSON body for ``payment``, built without I/O.
+
+        The core calls it before ``send``: should it raise, the delivery fails at once and the
+        core's plain fallback alert goes instead, so one payment never holds the lane.
+        """
+        return {"text": alert_text(payment), "payment": json.loads(payment.to_json())}
+
     async def send(self, payment: Payment, target: str) -> None:
         assert self.session is not None, "start() opens the session"
-        body = {"text": alert_text(payment), "payment": json.loads(payment.to_json())}
+        body = self.render(payment, target)
         try:
             async with self.session.post(self.config.url.get_secret_value(), json=body) as answer:
                 status = answer.status

@@ -1,4 +1,4 @@
-"""Reading the values inside alert texts: amounts, currencies, dates, account digits, names."""
+"""Turning what the grammar found into values: amounts, currencies, dates and times, names."""
 
 from __future__ import annotations
 
@@ -8,18 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 #: India Standard Time; every date an Indian bank writes is in it.
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
-
-#: A number as Indian banks write it: ``1234.5``, ``1,234.50``, ``1,23,456.00``, ``180,000.00``.
-NUMBER = r"\d{1,3}(?:,\d{2,3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-
-#: The currency marker before an amount: ``Rs.``, ``Rs``, ``Rs:``, ``Rs. INR``, ``INR``, ``INR.``, ``₹``,
-#: or an ISO-4217 code for foreign-currency card spends.
-CURRENCY = r"(?:Rs\.?\s?INR|Rs\s?[.:]?|INR\s?\.?|₹|[A-Z]{3}(?![A-Za-z]))"
-
-#: ``{AMT}`` in a template: currency then number, as named groups ``currency`` and ``amount``.
-AMT = rf"(?P<currency>{CURRENCY})\s?(?P<amount>{NUMBER})"
-#: ``{BAL}``: an available balance, as named groups ``balance_currency`` and ``balance``.
-BAL = rf"(?P<balance_currency>{CURRENCY})\s?(?P<balance>{NUMBER})"
 
 #: Foreign currencies a card spend abroad may be billed in (ISO-4217), as banks print them.
 FOREIGN_CURRENCIES = frozenset(
@@ -78,6 +66,8 @@ _MONTH_NAMES = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july
 def parse_amount(text: str) -> Decimal:
     """``"1,23,456.00"`` as ``Decimal("123456.00")``; raises ValueError on anything else."""
     cleaned = text.replace(",", "").strip()
+    if cleaned.startswith("."):
+        cleaned = "0" + cleaned  # "INR .05"
     if not re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
         raise ValueError(f"not an amount: {text!r}")
     try:
@@ -94,21 +84,11 @@ def normalise_currency(marker: str | None) -> str | None:
     if marker is None or not marker.strip():
         return "INR"
     token = re.sub(r"[\s.:]", "", marker)
-    if token.upper() in {"RS", "INR", "RSINR", "₹"}:
+    if token.upper() in {"RS", "INR", "RSINR", "INRRS", "₹"}:
         return "INR"
     if token in FOREIGN_CURRENCIES:  # as printed: upper case only, so "for" is never "FOR"
         return token
     return None
-
-
-def account_digits(text: str | None) -> str | None:
-    """The visible trailing digits of a masked account or card (``XX2536`` → ``2536``, ``XXX810`` → ``810``)."""
-    if not text:
-        return None
-    match = re.search(r"(\d+)\D*$", text)
-    if not match:
-        return None
-    return match.group(1)[-4:]
 
 
 def clean_name(text: str | None) -> str | None:
@@ -157,7 +137,15 @@ def parse_date(text: str, reference: datetime | None = None) -> date | None:
 
     A date without a year takes the year that puts it on or before ``reference`` (the mail's date).
     """
+    return find_date(text, reference)[0]
+
+
+def find_date(text: str, reference: datetime | None = None) -> tuple[date | None, int]:
+    """:func:`parse_date`, and where in ``text`` the date ends (0 when there is none)."""
+    named_month = any(month in text.lower() for month in _MONTHS)
     for pattern, form in _DATE_FORMS:
+        if pattern.pattern.find("(?P<m>jan") >= 0 and not named_month:
+            continue  # no month name in the text: spare the forms that need one
         match = pattern.search(text)
         if not match:
             continue
@@ -166,15 +154,16 @@ def parse_date(text: str, reference: datetime | None = None) -> date | None:
             if form == "dm":
                 anchor = (reference or datetime.now(IST)).astimezone(IST).date()
                 candidate = date(anchor.year, month, day)
-                return (
+                found = (
                     candidate
                     if candidate <= anchor + timedelta(days=1)
                     else date(anchor.year - 1, month, day)
                 )
-            return date(_year(match["y"]), month, day)
+                return found, match.end()
+            return date(_year(match["y"]), month, day), match.end()
         except (ValueError, KeyError):
-            return None
-    return None
+            return None, 0
+    return None, 0
 
 
 def parse_time(text: str) -> time | None:

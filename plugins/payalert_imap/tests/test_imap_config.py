@@ -1,23 +1,18 @@
-"""Users' regex rules, plugin parsers through the hook, and the config section."""
+"""The ``type: imap`` config section, and parsers registered for mail only."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pluggy
 import pytest
 import yaml
+from payalert_banktext import IST, AlertText, ParsedAlert
+from payalert_banktext import hookspecs as banktext_hookspecs
 from payalert_imap import hookspecs
 from payalert_imap.config import ImapSourceConfig
-from payalert_imap.parsing import (
-    AlertText,
-    ParsedAlert,
-    RuleConfig,
-    make_chain,
-    plugin_parsers,
-    remember_plugin_manager,
-)
-from payalert_imap.parsing.values import IST
+from payalert_imap.mailchain import mail_chain
 from pydantic import ValidationError
 
 from payalert_core import hookimpl
@@ -25,85 +20,31 @@ from payalert_core import hookimpl
 BASE = {"type": "imap", "host": "imap.gmail.com", "username": "me@gmail.com", "password": "app-password"}
 
 
-def test_a_rule_with_named_groups_and_macros() -> None:
-    rule = RuleConfig(
-        name="mybank",
-        pattern=r"{AMT} credited to A/c {ACCT} by (?P<counterparty>[A-Z ]+) Ref (?P<reference>\d+)",
-        direction="credit",
-        senders=["mybank.example"],
-    )
-    chain = make_chain([rule], plugins=False)
-    message = AlertText(
-        "Rs 1,00,000 credited to A/c XX12 by ACME LTD Ref 99887766", sender="alerts@mybank.example"
-    )
-    parser, result = chain.run(message)
-    assert parser is not None and parser.name == "rule:mybank"
-    assert isinstance(result, ParsedAlert) and result.amount == Decimal("100000.00")
-    assert result.counterparty == "ACME LTD" and result.reference == "99887766"
-    other = AlertText("Rs 5 credited to A/c XX12 by X Ref 1", sender="someone@else.example")
-    assert chain.run(other)[0] is None or chain.run(other)[0].name != "rule:mybank"
-
-
-@pytest.mark.parametrize(
-    ("rule", "message"),
-    [
-        ({"name": "r", "pattern": "(?P<amount>[", "direction": "credit"}, "not a valid regex"),
-        ({"name": "r", "pattern": "credited", "direction": "credit"}, "(?P<amount>"),
-        ({"name": "r", "pattern": "{AMT} credited"}, "set direction"),
-    ],
-)
-def test_bad_rules_say_what_to_change(rule: dict, message: str) -> None:
-    with pytest.raises(ValidationError) as error:
-        RuleConfig(**rule)
-    assert message in str(error.value)
-
-
-class _Plugin:
+class _MailOnlyPlugin:
     class Parser:
-        name = "cooperative-bank"
-        domains = ("coopbank.example",)
+        name = "mail-only-bank"
+        domains = ("mailbank.example",)
 
         def parse(self, message: AlertText):
-            if "COOP" not in message.text:
+            if "MAILBANK" not in message.text:
                 return None
-            return ParsedAlert("cooperative-bank", Decimal("7.00"), "INR", "credit", message.sent_at)
+            return ParsedAlert("mail-only-bank", Decimal("9.00"), "INR", "debit", message.sent_at)
 
     @hookimpl
     def payalert_imap_register_parsers(self, register) -> None:
         register(self.Parser())
 
 
-def test_plugins_register_parsers_through_the_hook() -> None:
+def test_parsers_registered_for_mail_only_still_read_mail() -> None:
     manager = pluggy.PluginManager("payalert")
+    manager.add_hookspecs(banktext_hookspecs)
     manager.add_hookspecs(hookspecs)
-    manager.register(_Plugin())
+    manager.register(_MailOnlyPlugin())
     manager.check_pending()
-    found = plugin_parsers(manager)
-    assert [p.name for p in found] == ["cooperative-bank"]
-    remember_plugin_manager(manager)
-    try:
-        chain = make_chain()
-        assert chain.names == ["cooperative-bank", "hdfc", "upi"]
-        from datetime import datetime
-
-        parser, result = chain.run(AlertText("COOP credit", sent_at=datetime(2026, 1, 1, tzinfo=IST)))
-        assert parser is not None and parser.name == "cooperative-bank" and isinstance(result, ParsedAlert)
-    finally:
-        remember_plugin_manager(None)  # type: ignore[arg-type]
-
-
-def test_a_crashing_plugin_parser_is_a_refusal_not_a_crash() -> None:
-    class Broken:
-        name = "broken"
-        domains = ()
-
-        def parse(self, message):
-            raise RuntimeError("bug")
-
-    from payalert_imap.parsing import ParserChain, Refused
-
-    parser, result = ParserChain([Broken()]).run(AlertText("x"))
-    assert parser is not None and isinstance(result, Refused) and "RuntimeError" in result.reason
+    chain = mail_chain([], manager)
+    assert chain.names[0] == "mail-only-bank"
+    parser, result = chain.run(AlertText("MAILBANK debit", sent_at=datetime(2026, 1, 1, tzinfo=IST)))
+    assert parser is not None and parser.name == "mail-only-bank" and isinstance(result, ParsedAlert)
 
 
 def test_config_defaults_and_known_providers() -> None:

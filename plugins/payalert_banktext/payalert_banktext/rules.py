@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..banks import domain_matches
-from .base import AlertText
+from .model import AlertText
+from .senders import sender_matches
 from .templates import Template, TemplateParser, expand
 
 
@@ -72,16 +72,3 @@ def rule_parser(rule: RuleConfig) -> TemplateParser:
     template = Template(rule.name, rule.pattern, rule.direction, rule.channel)
     domains = tuple(s.rpartition("@")[2] for s in senders)
     return TemplateParser(name=f"rule:{rule.name}", templates=[template], domains=domains, applies=applies)
-
-
-def sender_matches(sender: str, patterns: list[str]) -> bool:
-    """``sender`` equals an address in ``patterns`` or is at one of its domains (or subdomains)."""
-    address = sender.strip().strip("<>").lower()
-    domain = address.rpartition("@")[2]
-    for pattern in patterns:
-        if "@" in pattern:
-            if address == pattern:
-                return True
-        elif domain and domain_matches(domain, [pattern]):
-            return True
-    return False

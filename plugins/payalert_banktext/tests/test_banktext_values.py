@@ -6,9 +6,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
-from payalert_imap.parsing.values import (
+from payalert_banktext.values import (
     IST,
-    account_digits,
     clean_name,
     normalise_currency,
     occurred_at,
@@ -26,6 +25,7 @@ from payalert_imap.parsing.values import (
         ("1234.5", "1234.5"),
         ("500", "500.00"),
         ("0.75", "0.75"),
+        (".05", "0.05"),
     ],
 )
 def test_amounts_with_indian_and_western_separators(text: str, expected: str) -> None:
@@ -54,6 +54,7 @@ def test_unreadable_amounts_raise(text: str) -> None:
         ("for", None),
         ("UPI", None),
         ("usd", None),
+        ("INR Rs.", "INR"),
     ],
 )
 def test_currency_markers(marker: str | None, expected: str | None) -> None:
@@ -105,11 +106,7 @@ def test_occurred_at_is_ist_and_completed_from_the_mail_date() -> None:
     assert occurred_at(date(2026, 6, 1), time(13, 36), sent).tzinfo is IST
 
 
-def test_account_digits_and_names() -> None:
-    assert account_digits("XX2536") == "2536"
-    assert account_digits("XXX810") == "810"
-    assert account_digits("XXXXXXXX00007271") == "7271"
-    assert account_digits(None) is None
+def test_names() -> None:
     assert clean_name("..MC DONALDS_") == "MC DONALDS"
     assert clean_name("RAZ*StickON...") == "RAZ*StickON"
     assert clean_name("   ") is None

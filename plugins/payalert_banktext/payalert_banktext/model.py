@@ -1,4 +1,4 @@
-"""What a parser sees, what it answers, and the protocol every parser follows."""
+"""What a parser sees (an alert text from mail or SMS), what it answers, and the protocol it follows."""
 
 from __future__ import annotations
 
@@ -9,20 +9,24 @@ from decimal import Decimal
 from typing import Literal, Protocol, runtime_checkable
 
 Direction = Literal["debit", "credit"]
+#: Where an alert text came from: the body of an e-mail, or an SMS (or a phone notification).
+Medium = Literal["email", "sms"]
 
 
 @dataclass(frozen=True)
 class AlertText:
     """One alert as parsers see it: the body as plain text plus the envelope facts.
 
-    ``sender`` is an e-mail address (or an SMS sender id such as ``AM-HDFCBK`` when fed through
-    ``explain --jsonl``); ``sent_at`` is the mail's date, used to complete dates without a year or time.
+    ``sender`` is an e-mail address for ``medium="email"``, or the SMS sender id (a DLT header such
+    as ``VM-HDFCBK`` or ``AX-ICICIT-S``) for ``medium="sms"``; ``sent_at`` is when the mail or SMS
+    was sent, used to complete dates without a year or time. ``subject`` is empty for an SMS.
     """
 
     text: str
     subject: str = ""
     sender: str = ""
     sent_at: datetime | None = None
+    medium: Medium = "email"
 
     @property
     def flat(self) -> str:
@@ -52,6 +56,8 @@ class ParsedAlert:
     reference: str | None = None
     balance: Decimal | None = None
     details: dict[str, str] = field(default_factory=dict)
+    #: The issuer the alert was matched to (``"HDFC Bank"``), when a parser knows it.
+    issuer: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal) or self.amount <= 0:
@@ -66,10 +72,15 @@ class ParsedAlert:
 
 @dataclass(frozen=True)
 class NotATransaction:
-    """The parser knows this message and it moves no money (an OTP, a statement, a declined card)."""
+    """The parser knows this message and it moves no money (an OTP, a statement, a declined card).
+
+    ``kind`` names what it is (``otp``, ``statement``, ``declined`` …, see :mod:`payalert_banktext.kinds`).
+    """
 
     parser: str
     reason: str
+    kind: str | None = None
+    issuer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,8 @@ class Refused:
 
     parser: str
     reason: str
+    kind: str | None = None
+    issuer: str | None = None
 
 
 #: What a parser answers about a message it recognises; ``None`` means "not mine".

@@ -8,27 +8,22 @@ from dataclasses import dataclass
 
 import pluggy
 
-from .base import AlertParser, AlertText, ParseResult, Refused
-from .hdfc import hdfc_parser
+from .model import AlertParser, AlertText, ParseResult, Refused
+from .reader import GrammarParser
 from .rules import RuleConfig, rule_parser
-from .upi import upi_parser
 
-log = logging.getLogger("payalert.imap.parsers")
+log = logging.getLogger("payalert.banktext")
 
-_manager: pluggy.PluginManager | None = None
-
-
-def remember_plugin_manager(manager: pluggy.PluginManager) -> None:
-    """Keep the core's plugin manager so sources and the CLI can ask plugins for parsers."""
-    global _manager
-    _manager = manager
+#: The hook every parser plugin implements (declared by this distribution's ``banktext`` plugin).
+REGISTER_HOOK = "payalert_register_parsers"
 
 
-def plugin_parsers(manager: pluggy.PluginManager | None = None) -> list[AlertParser]:
-    """Parsers other plugins register through ``payalert_imap_register_parsers``."""
-    manager = manager or _manager
+def plugin_parsers(
+    manager: pluggy.PluginManager | None, hook_names: Iterable[str] = (REGISTER_HOOK,)
+) -> list[AlertParser]:
+    """Parsers that plugins registered through ``hook_names`` on ``manager`` (none without a manager)."""
     found: list[AlertParser] = []
-    if manager is None or not hasattr(manager.hook, "payalert_imap_register_parsers"):
+    if manager is None:
         return found
 
     def register(parser: AlertParser) -> None:
@@ -36,13 +31,16 @@ def plugin_parsers(manager: pluggy.PluginManager | None = None) -> list[AlertPar
             raise TypeError(f"{parser!r} is not a parser: it needs name, domains and parse(message)")
         found.append(parser)
 
-    manager.hook.payalert_imap_register_parsers(register=register)
+    for hook_name in hook_names:
+        hook = getattr(manager.hook, hook_name, None)
+        if hook is not None:
+            hook(register=register)
     return found
 
 
 def builtin_parsers() -> list[AlertParser]:
-    """The parsers that ship with payalert-imap, most specific first."""
-    return [hdfc_parser(), upi_parser()]
+    """The parsers that ship with payalert-banktext: the grammar of Indian alert texts."""
+    return [GrammarParser()]
 
 
 @dataclass
@@ -56,7 +54,7 @@ class ParserChain:
         for parser in self.parsers:
             try:
                 result = parser.parse(message)
-            except Exception as error:  # a plugin's bug must not lose the mail: review it instead
+            except Exception as error:  # a plugin's bug must not lose the alert: review it instead
                 log.exception("parser %s failed on a message", parser.name)
                 return parser, Refused(parser.name, f"parser {parser.name} failed: {type(error).__name__}")
             if result is not None:
@@ -69,10 +67,13 @@ class ParserChain:
         return [parser.name for parser in self.parsers]
 
 
-def make_chain(rules: Iterable[RuleConfig] = (), plugins: bool = True) -> ParserChain:
-    """The chain for one source: its rules, then plugin parsers, then the built-ins."""
+def make_chain(
+    rules: Iterable[RuleConfig] = (),
+    manager: pluggy.PluginManager | None = None,
+    hook_names: Iterable[str] = (REGISTER_HOOK,),
+) -> ParserChain:
+    """The chain for one source: its rules, then the parsers plugins registered on ``manager``, then the built-ins."""
     parsers: list[AlertParser] = [rule_parser(rule) for rule in rules]
-    if plugins:
-        parsers += plugin_parsers()
+    parsers += plugin_parsers(manager, hook_names)
     parsers += builtin_parsers()
     return ParserChain(parsers)

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .base import AlertText, Direction, NotATransaction, ParsedAlert, ParseResult, Refused
+from .grammar.accounts import MASK, last_digits
+from .grammar.amounts import AMT, BAL, NUMBER
+from .grammar.dates import DATE, TIME
+from .grammar.parties import VPA
+from .model import AlertText, Direction, NotATransaction, ParsedAlert, ParseResult, Refused
 from .values import (
-    AMT,
-    BAL,
     IST,
-    NUMBER,
-    account_digits,
     clean_name,
     normalise_currency,
     occurred_at,
@@ -29,20 +29,14 @@ from .values import (
     parse_time,
 )
 
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 MACROS: Mapping[str, str] = {
     "AMT": AMT,
     "BAL": BAL,
     "NUMBER": NUMBER,
-    "ACCT": r"(?P<account>[Xx*.]*\s?\d{2,})",
-    "DATE": (
-        r"(?P<date>\d{4}-\d{1,2}-\d{1,2}"
-        rf"|\d{{1,2}}[-/ ]?{_MONTHS}[-/ ,]*(?:\d{{4}}|\d{{2}})(?!\d)"
-        rf"|{_MONTHS} \d{{1,2}},? \d{{4}}"
-        r"|\d{1,2}[-/.]\d{1,2}(?:[-/.](?:\d{4}|\d{2}))?(?!\d))"
-    ),
-    "TIME": r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?)",
-    "VPA": r"(?P<vpa>[\w.\-]+@[A-Za-z][\w.\-]*)",
+    "ACCT": rf"(?P<account>{MASK})",
+    "DATE": rf"(?P<date>{DATE})",
+    "TIME": rf"(?P<time>{TIME})",
+    "VPA": rf"(?P<vpa>{VPA})",
     "REF": r"(?P<reference>[A-Z0-9]{6,})",
 }
 
@@ -192,7 +186,7 @@ def build_alert(
         direction=direction,
         occurred_at=when,
         channel=channel,
-        account_last4=account_digits(groups.get("account")),
+        account_last4=last_digits(groups.get("account") or ""),
         counterparty=counterparty,
         vpa=vpa,
         reference=reference,

@@ -1,0 +1,31 @@
+"""The disk reserve: sized from the file system, allocated, given back."""
+
+import os
+
+from payalert_core.diskspace import (
+    LARGEST,
+    RESERVE_FILE,
+    SMALLEST,
+    DiskReserve,
+    is_disk_full,
+    refused_for_space,
+)
+
+
+def test_the_reserve_is_allocated_and_given_back(tmp_path):
+    reserve = DiskReserve(tmp_path)
+    size = reserve.measure()
+    assert SMALLEST <= size <= LARGEST
+    assert reserve.ensure() and (tmp_path / RESERVE_FILE).stat().st_size == size
+    assert os.stat(tmp_path / RESERVE_FILE).st_blocks * 512 >= size  # really allocated, not sparse
+    assert reserve.ensure()  # already there: nothing to do
+    assert reserve.release() and not (tmp_path / RESERVE_FILE).exists()
+    assert reserve.release() is False
+
+
+def test_a_big_file_system_has_room_to_resume_and_the_refusal_is_a_disk_full_error(tmp_path):
+    reserve = DiskReserve(tmp_path)
+    reserve.measure()
+    assert reserve.room_to_resume()
+    assert is_disk_full(refused_for_space()) and is_disk_full(OSError(28, "No space left on device"))
+    assert not is_disk_full(OSError(30, "Read-only file system"))
