@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from ..errors import StorageUnavailable
 from ..model import Payment
 from .coordination import Coordination
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
@@ -38,10 +39,6 @@ SQLITE_STORAGE_ERROR_CODES = frozenset(
         sqlite3.SQLITE_PERM,
     }
 )
-
-
-class StorageUnavailable(Exception):
-    """The database cannot be reached or refuses writes for now (a network or server outage)."""
 
 
 def is_storage_error(error: BaseException) -> bool:
@@ -102,8 +99,13 @@ class WriteHealth:
         if self.failure is None:
             return {"writable": True, "problem": None, "since": None}
         reason, since = self.failure
-        when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
-        return {"writable": False, "problem": f"the database refuses writes: {reason}", "since": when}
+        return unwritable(f"the database refuses writes: {reason}", since)
+
+
+def unwritable(problem: str, since: float) -> dict[str, Any]:
+    """The ``write_health`` of a store that cannot take payments now: why, and since when."""
+    when = datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds")
+    return {"writable": False, "problem": problem, "since": when}
 
 
 class Store(ABC):
