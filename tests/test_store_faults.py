@@ -21,7 +21,7 @@ from payalert_core.server import build_app
 from payalert_core.sources.webhook import SIGNATURE_HEADER, WebhookConfig, WebhookSource
 from payalert_core.store import Lane, SQLiteStore, is_storage_error
 from payalert_core.store import base as store_base
-from payalert_core.store import sqlite as sqlite_module
+from payalert_core.store import sqlite_upkeep as sqlite_module
 from payalert_core.store import writer as store_writer
 
 from .helpers import payment

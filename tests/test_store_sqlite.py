@@ -9,7 +9,7 @@ import pytest
 
 from payalert_core import UserError
 from payalert_core.store import Lane, SQLiteStore
-from payalert_core.store import sqlite as sqlite_module
+from payalert_core.store import sqlite_upkeep as sqlite_module
 from payalert_core.store.sqlite_schema import SCHEMA_VERSION
 from payalert_core.testing.stall import LoopLag, hold_write_lock
 

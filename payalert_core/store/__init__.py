@@ -32,14 +32,16 @@ __all__ = [
 ]
 
 
-def store_for(config: Config, read_only: bool = False) -> Store:
+def store_for(config: Config, read_only: bool = False, keep_reserve: bool = False) -> Store:
     """The store ``config`` describes, not yet opened; ``read_only`` for commands that only read.
 
+    ``keep_reserve`` (the daemon's store): SQLite keeps a disk reserve in ``data_dir`` and refuses
+    payments while that disk is full; a PostgreSQL server looks after its own disk.
     PostgreSQL's driver is imported only when a ``store.url`` is configured.
     """
     settings = config.settings.store
     if settings is None:
-        return SQLiteStore(config.store_path, read_only=read_only)
+        return SQLiteStore(config.store_path, read_only=read_only, keep_reserve=keep_reserve)
     try:
         from .postgres import PostgresStore
     except ImportError:

@@ -6,6 +6,13 @@ never waits for a lock (in WAL mode a read almost never has to); the rare read t
 WAL being recovered) runs in a thread of its own on a third connection. Nothing waits on the event
 loop. Opened ``read_only``, the store never
 writes: the CLI's read commands use it next to a running daemon.
+
+A full disk must not wedge the store: the write-ahead log is kept small, and a store that keeps a
+disk reserve (the daemon's) gives it back when SQLite reports the disk full, then refuses new
+payments (``ingest`` raises SQLITE_FULL: webhooks get 503) while delivery outcomes keep being
+recorded, until the file system has room again. How many deliveries wait (``delivery_counts()``,
+read by ``/health`` and ``/metrics`` on every request) is kept in memory. Both are in
+``sqlite_upkeep``.
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..deliverycounts import DeliveryCounts
+from ..diskspace import DiskPressure, refused_for_space
 from ..model import Payment
 from . import sqlite_outbox as outbox
-from .base import Store, WriteHealth, write_until_recorded
+from .base import Store, WriteHealth, unwritable, write_until_recorded
 from .coordination import Coordination
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
 from .sqlite_schema import (
@@ -30,21 +39,36 @@ from .sqlite_schema import (
     rewrite_version,
     schema_version,
 )
-from .writer import BUSY_TIMEOUT_MS, CallableOperation, GroupCommitWriter, WriteOperation, is_busy
+from .sqlite_upkeep import Upkeep
+from .writer import (
+    BUSY_TIMEOUT_MS,
+    CallableOperation,
+    Committed,
+    GroupCommitWriter,
+    WriteOperation,
+    is_busy,
+)
 
 T = TypeVar("T")
 
 
 class SQLiteStore(Store):
-    """The store in one SQLite file (``data_dir/payalert.sqlite3``)."""
+    """The store in one SQLite file (``data_dir/payalert.sqlite3``).
+
+    ``keep_reserve``: keep a disk reserve in the data directory and refuse payments while the disk
+    is full (the daemon's store); commands run beside the daemon leave it to the daemon.
+    """
 
     backend = "sqlite"
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path, read_only: bool = False, keep_reserve: bool = False) -> None:
         self.path = path
         self.read_only = read_only
         self.coordination = Coordination()
         self.health = WriteHealth(str(path), f"free space or make {path.parent} writable")
+        self.disk = DiskPressure(path, keep_reserve and not read_only)
+        self.waiting = DeliveryCounts()
+        self._upkeep = Upkeep(path, self.disk, self.waiting)
         self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store")
         self._read_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payalert-store-read")
         self._writer: GroupCommitWriter | None = None
@@ -58,10 +82,20 @@ class SQLiteStore(Store):
         if self.read_only:
             self._reader = await loop.run_in_executor(self._read_thread, connect_read_only, self.path)
             return
-        connection = await loop.run_in_executor(self._write_thread, connect_writer, self.path)
+        connection = await loop.run_in_executor(self._write_thread, connect_writer, self.path, self.disk)
         self._reader = await loop.run_in_executor(self._read_thread, connect_reader, self.path)
-        self._writer = GroupCommitWriter(connection, self._write_thread, self.health, lambda: _Probe())
+        self._upkeep.apply(await loop.run_in_executor(self._write_thread, self._upkeep.count, connection))
+        await loop.run_in_executor(self._write_thread, self.disk.keep)
+        self._writer = GroupCommitWriter(
+            connection,
+            self._write_thread,
+            self.health,
+            lambda: _Probe(),
+            after_commit=self.disk.checkpoint_if_grown,
+            on_refused=self._upkeep.refused,
+        )
         self._writer.start()
+        self._upkeep.start(self._writer)
 
     def location(self) -> str:
         """The database file."""
@@ -77,6 +111,7 @@ class SQLiteStore(Store):
     async def close(self) -> None:
         """Commit what is queued, then close the connections."""
         loop = asyncio.get_running_loop()
+        await self._upkeep.stop()
         if self._writer is not None:
             await self._writer.stop()
             await loop.run_in_executor(self._write_thread, self._writer.connection.close)
@@ -89,8 +124,11 @@ class SQLiteStore(Store):
         self._read_thread.shutdown(wait=True)
 
     def write_health(self) -> dict[str, Any]:
-        """Whether the last group commit failed, and why."""
-        return self.health.document()
+        """Whether payments can be stored now (the last group committed, the disk has room), and why not."""
+        document = self.health.document()
+        if document["writable"] and self.disk.full_since is not None:
+            return unwritable(str(self.disk.problem()), self.disk.full_since)
+        return document
 
     @property
     def commits(self) -> int:
@@ -98,13 +136,18 @@ class SQLiteStore(Store):
         return self._writer.commits if self._writer is not None else 0
 
     # -- the two ways in ---------------------------------------------------------------------------
-    async def write(self, operation: WriteOperation | Callable[[Any], T]) -> T:
-        """Apply a write (an operation, or a function of the connection) in the next group commit."""
+    async def write(
+        self, operation: WriteOperation | Callable[[Any], T], committed: Committed | None = None
+    ) -> T:
+        """Apply a write (an operation, or a function of the connection) in the next group commit.
+
+        ``committed`` gets the write's result as its group commits, before this returns.
+        """
         if self._writer is None:
             raise RuntimeError("store is closed" if not self.read_only else "store is read-only")
         if not isinstance(operation, WriteOperation):
             operation = CallableOperation(operation)
-        return await self._writer.submit(operation)
+        return await self._writer.submit(operation, committed)
 
     async def read(self, query: Callable[[Any], T]) -> T:
         """Run a read-only ``query`` (indexed and short): at once, or in a thread if it must wait."""
@@ -131,8 +174,18 @@ class SQLiteStore(Store):
     async def ingest(
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> StoredIngest:
-        """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
-        return await self.write(outbox.IngestOperation(payments, lanes, state))
+        """Insert new payments with one pending delivery per lane, and save ``state``, atomically.
+
+        While the disk is full this raises SQLITE_FULL at once: the space left is for delivery records.
+        """
+        if self.disk.refusing_payments:
+            raise refused_for_space()
+
+        def committed(stored: StoredIngest) -> None:
+            for lane in lanes:
+                self.waiting.add(lane.notifier, DeliveryStatus.PENDING.value, len(stored.new_event_ids))
+
+        return await self.write(outbox.IngestOperation(payments, lanes, state), committed)
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
@@ -151,11 +204,20 @@ class SQLiteStore(Store):
         await self._record(outbox.RecordOutcome(delivery_id, DeliveryStatus.PENDING, error, next_attempt_at))
 
     async def _record(self, operation: outbox.RecordOutcome) -> None:
-        await write_until_recorded(lambda: self.write(operation))
+        def committed(before: tuple[str, str] | None) -> None:
+            if before is not None:
+                self.waiting.move(*before, operation.status.value)
+
+        await write_until_recorded(lambda: self.write(operation, committed))
 
     async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
         """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
-        moved = await self.write(outbox.RetryFailed(ids))
+
+        def committed(moved: list[tuple[str, int]]) -> None:
+            for notifier, count in moved:
+                self.waiting.move(notifier, DeliveryStatus.FAILED.value, DeliveryStatus.PENDING.value, count)
+
+        moved = await self.write(outbox.RetryFailed(ids), committed)
         return sum(count for _, count in moved)
 
     # -- reads ------------------------------------------------------------------------------------
@@ -178,8 +240,11 @@ class SQLiteStore(Store):
         )
 
     async def delivery_counts(self) -> dict[str, dict[str, int]]:
-        """``{notifier: {"pending": n, "failed": n}}``."""
-        return await self.read(outbox.count_waiting)
+        """``{notifier: {"pending": n, "failed": n}}``: from memory, cheap enough for every request
+        (read-only, from the database)."""
+        if self.read_only:
+            return await self.read(outbox.count_waiting)
+        return self.waiting.snapshot()
 
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest stored payments, newest first."""

@@ -1,8 +1,9 @@
 """The SQLite schema, its migrations, and the three ways the store opens the file.
 
 The schema version is SQLite's ``user_version``; each migration runs in its own transaction.
-A writing connection is migrated and probed with a real write; a read-only one (the CLI's read
-commands) opens the file with ``mode=ro`` and never writes, migrates or creates anything.
+A writing connection is migrated and probed with a real write, its write-ahead log bounded by the
+disk reserve (``diskspace``); a read-only one (the CLI's read commands) opens the file with
+``mode=ro`` and never writes, migrates or creates anything.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..errors import UserError
-from .writer import BUSY_TIMEOUT_MS
+from ..diskspace import DiskPressure, is_disk_full
+from ..errors import StorageUnavailable, UserError
+from .writer import BUSY_TIMEOUT_MS, rollback_quietly
 
 MIGRATIONS: list[str] = [
     """
@@ -71,6 +73,13 @@ def _unusable(path: Path, error: BaseException, verb: str = "use") -> UserError:
     )
 
 
+def _full_at_start(path: Path, error: BaseException) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"data_dir: the disk holding {path.parent} is full ({error}); free space there "
+        "(payalert exits 75 so that systemd or Docker starts it again)"
+    )
+
+
 def _check_version(connection: sqlite3.Connection, path: Path) -> int:
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
@@ -90,11 +99,14 @@ def migrate(connection: sqlite3.Connection, version: int) -> None:
         )
 
 
-def connect_writer(path: Path) -> sqlite3.Connection:
+def connect_writer(path: Path, disk: DiskPressure | None = None) -> sqlite3.Connection:
     """The writing connection (WAL, ``synchronous=FULL``), migrated and probed with a real write.
 
     Its ``busy_timeout`` is 0 when it is handed over: the writer decides where a wait may happen.
+    A disk too full to start on raises StorageUnavailable (exit 75); with ``disk`` keeping a
+    reserve, the reserve is given back first and the start goes on with payments refused.
     """
+    disk = disk if disk is not None else DiskPressure(path, keep_reserve=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -102,21 +114,45 @@ def connect_writer(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA foreign_keys=ON")
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        disk.bound_the_log(connection)
         version = _check_version(connection, path)
     except (OSError, sqlite3.Error) as error:
+        if is_disk_full(error):
+            raise _full_at_start(path, error) from None
         raise _unusable(path, error) from None
     try:
         migrate(connection, version)
-        # Probe that a write really works: read-only file systems pass connect(), and a file
-        # system the kernel turned read-only after an error even passes an empty transaction.
-        connection.execute("BEGIN IMMEDIATE")
-        rewrite_version(connection)
-        connection.execute("COMMIT")
+        _probe_write(connection, disk)
         connection.execute("PRAGMA busy_timeout=0")
     except sqlite3.Error as error:
         connection.close()
+        if is_disk_full(error):
+            raise _full_at_start(path, error) from None
         raise _unusable(path, error, "write") from None
     return connection
+
+
+def _probe_write(connection: sqlite3.Connection, disk: DiskPressure) -> None:
+    """Check that a write really works, giving the reserve back once if the disk is full.
+
+    Read-only file systems pass connect(), and a file system the kernel turned read-only after an
+    error even passes an empty transaction: only a real write tells.
+    """
+    try:
+        _rewrite_version_in_a_transaction(connection)
+    except sqlite3.Error as error:
+        if not (disk.keep_reserve and is_disk_full(error)):
+            raise
+        rollback_quietly(connection)
+        disk.disk_full(str(error))
+        disk.relieve(connection)
+        _rewrite_version_in_a_transaction(connection)
+
+
+def _rewrite_version_in_a_transaction(connection: sqlite3.Connection) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    rewrite_version(connection)
+    connection.execute("COMMIT")
 
 
 def connect_reader(path: Path, busy_timeout: float = 0) -> sqlite3.Connection:

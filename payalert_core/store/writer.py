@@ -15,6 +15,12 @@ runs in the thread. Running the statements in the thread too would cost a GIL ha
 When the disk refuses writes (full, read-only, I/O errors) the group fails as a whole and is rolled
 back; :class:`~.base.WriteHealth` remembers why until a commit succeeds again, and while writes fail
 and nothing else is written, a small probe write checks for recovery every few seconds.
+
+Whoever owns the writer can hook into it without the writer knowing what for: a function called
+with each write's result the moment its group commits (before the submitter resumes, so in-memory
+bookkeeping never lags a commit), one run in the thread after every COMMIT, one told of every
+storage error, and chores run in the thread between two groups, outside any transaction
+(checkpoints, counts that must not interleave with the writer's own commits).
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from .base import WriteHealth, is_storage_error
+
+T = TypeVar("T")
 
 #: How long (milliseconds) the writer's thread waits for another process's write lock.
 BUSY_TIMEOUT_MS = 5000
@@ -68,6 +76,8 @@ class CallableOperation(WriteOperation):
 
 
 Outcome = tuple[bool, Any]  # (succeeded, result or error)
+Committed = Callable[[Any], None]  # told a write's result once its group committed
+Chore = tuple[Callable[[sqlite3.Connection], Any], Callable[[Any], None] | None, asyncio.Future]
 
 
 class GroupCommitWriter:
@@ -79,13 +89,18 @@ class GroupCommitWriter:
         executor: ThreadPoolExecutor,
         health: WriteHealth,
         probe: Callable[[], WriteOperation],
+        after_commit: Callable[[sqlite3.Connection], None] | None = None,
+        on_refused: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.connection = connection
         self.executor = executor
         self.health = health
         self.probe = probe
+        self.after_commit = after_commit
+        self.on_refused = on_refused
         self.commits = 0
-        self._queue: list[tuple[WriteOperation, asyncio.Future]] = []
+        self._queue: list[tuple[WriteOperation, Committed | None, asyncio.Future]] = []
+        self._chores: list[Chore] = []
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -102,13 +117,33 @@ class GroupCommitWriter:
             self._task = None
         if self._queue:
             await self._flush()
+        for _, _, future in self._chores:
+            future.cancel()
+        self._chores = []
 
-    async def submit(self, operation: WriteOperation) -> Any:
-        """Apply ``operation`` in the next group transaction; return its result once committed."""
+    async def submit(self, operation: WriteOperation, committed: Committed | None = None) -> Any:
+        """Apply ``operation`` in the next group transaction; return its result once committed.
+
+        ``committed`` is called with the result on the loop as the group commits, before this returns.
+        """
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._queue.append((operation, future))
+        self._queue.append((operation, committed, future))
         self._wakeup.set()
         return await future
+
+    def between_groups(
+        self, work: Callable[[sqlite3.Connection], T], then: Callable[[T], None] | None = None
+    ) -> asyncio.Future:
+        """Run ``work(connection)`` in the writer's thread after the current group, outside any
+        transaction; ``then`` gets its result on the loop before the next group starts.
+
+        Returns a future of the result; awaiting it is optional (its error is then dropped).
+        """
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._chores.append((work, then, future))
+        self._wakeup.set()
+        return future
 
     async def _write_loop(self) -> None:
         while True:
@@ -119,10 +154,27 @@ class GroupCommitWriter:
                 probe: asyncio.Future = asyncio.get_running_loop().create_future()
                 # Nobody awaits a probe: its outcome shows in the write health, so mark it as seen.
                 probe.add_done_callback(lambda done: done.cancelled() or done.exception())
-                self._queue.append((self.probe(), probe))
+                self._queue.append((self.probe(), None, probe))
             self._wakeup.clear()
             if self._queue:
                 await self._flush()
+            if self._chores:
+                await self._run_chores()
+
+    async def _run_chores(self) -> None:
+        chores, self._chores = self._chores, []
+        loop = asyncio.get_running_loop()
+        for work, then, future in chores:
+            try:
+                result = await loop.run_in_executor(self.executor, work, self.connection)
+                if then is not None:
+                    then(result)
+            except Exception as error:
+                if not future.done():
+                    future.set_exception(error)
+                continue
+            if not future.done():
+                future.set_result(result)
 
     async def _flush(self) -> None:
         batch, self._queue = self._queue, []
@@ -130,22 +182,27 @@ class GroupCommitWriter:
         try:
             await self._begin()
             try:
-                outcomes = self._apply_all([operation for operation, _ in batch])
+                outcomes = self._apply_all([operation for operation, _, _ in batch])
             except BaseException:
-                _rollback_quietly(self.connection)
+                rollback_quietly(self.connection)
                 raise
             await loop.run_in_executor(self.executor, self._commit)
         except Exception as error:  # the transaction failed as a whole: nobody's write is durable
             if is_storage_error(error):
-                self.health.note(error)
-            for _, future in batch:
+                self._refused(error)
+            for _, _, future in batch:
                 if not future.done():
                     future.set_exception(error)
             return
         self.commits += 1
         refused = next((value for ok, value in outcomes if not ok and is_storage_error(value)), None)
-        self.health.note(refused)
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        if refused is None:
+            self.health.note(None)
+        else:
+            self._refused(refused)
+        for (_, committed, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if ok and committed is not None:
+                committed(value)
             if future.done():
                 continue
             if ok:
@@ -153,9 +210,14 @@ class GroupCommitWriter:
             else:
                 future.set_exception(value)
 
+    def _refused(self, error: BaseException) -> None:
+        self.health.note(error)
+        if self.on_refused is not None:
+            self.on_refused(error)
+
     async def _begin(self) -> None:
         """Take the write lock: at once on the loop if it is free, else waiting in the thread."""
-        _rollback_quietly(self.connection)  # an earlier ROLLBACK the disk refused must not wedge us
+        rollback_quietly(self.connection)  # an earlier ROLLBACK the disk refused must not wedge us
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
@@ -210,12 +272,14 @@ class GroupCommitWriter:
         return True
 
     def _commit(self) -> None:
-        """COMMIT (the fsync happens here); roll back if it fails."""
+        """COMMIT (the fsync happens here); roll back if it fails. Then the owner's ``after_commit``."""
         try:
             self.connection.execute("COMMIT")
         except BaseException:
-            _rollback_quietly(self.connection)
+            rollback_quietly(self.connection)
             raise
+        if self.after_commit is not None:
+            self.after_commit(self.connection)
 
 
 def is_busy(error: sqlite3.Error) -> bool:
@@ -227,7 +291,7 @@ def _single(operation: WriteOperation, connection: sqlite3.Connection) -> Callab
     return lambda: [operation.apply(connection)]
 
 
-def _rollback_quietly(connection: sqlite3.Connection) -> None:
+def rollback_quietly(connection: sqlite3.Connection) -> None:
     """End any open transaction; the error that got us here is the one worth raising."""
     if connection.in_transaction:
         with contextlib.suppress(sqlite3.Error):
