@@ -30,6 +30,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from ..deliverycounts import DeliveryCounts
 from ..errors import UserError
 from ..model import Payment
 from . import postgres_outbox as sql
@@ -84,7 +85,8 @@ class PostgresStore(Store):
         self._pool: AsyncConnectionPool | None = None
         self.leases = LaneLeases(self._write, self.node, lease)
         self._tasks: list[asyncio.Task] = []
-        self._counts: tuple[float, dict[str, dict[str, int]]] = (0.0, {})
+        self.waiting = DeliveryCounts()
+        self._counted_at = 0.0
         self._on_outbox_change: Callable[[], None] | None = None
         self._notify: asyncio.TimerHandle | None = None
         self._batcher = IngestBatcher(self._ingest_group)
@@ -329,19 +331,18 @@ class PostgresStore(Store):
         return [delivery_from_row(row) for row in await self._read(sql.BY_STATUS, (wanted, limit))]
 
     async def delivery_counts(self) -> dict[str, dict[str, int]]:
-        """``{notifier: {"pending": n, "failed": n}}``, counted at most once a second (all nodes' work)."""
-        counted_at, counts = self._counts
-        if time.monotonic() - counted_at < COUNT_CACHE_SECONDS:
-            return counts
-        try:
-            rows = await self._read(sql.COUNT_WAITING)
-        except StorageUnavailable:
-            return counts  # the last count, while the database cannot be reached
-        counts = {}
-        for row in rows:
-            counts.setdefault(row["notifier"], {"pending": 0, "failed": 0})[row["status"]] = row["count"]
-        self._counts = (time.monotonic(), counts)
-        return counts
+        """``{notifier: {"pending": n, "failed": n}}``, counted at most once a second (all nodes' work).
+
+        A notifier counted once stays, at 0 when nothing waits for it, so its gauges fall to 0.
+        """
+        if time.monotonic() - self._counted_at >= COUNT_CACHE_SECONDS:
+            try:
+                rows = await self._read(sql.COUNT_WAITING)
+            except StorageUnavailable:
+                return self.waiting.snapshot()  # the last count, while the database cannot be reached
+            self.waiting.reset((row["notifier"], row["status"], row["count"]) for row in rows)
+            self._counted_at = time.monotonic()
+        return self.waiting.snapshot()
 
 
 def _first_line(error: BaseException) -> str:
