@@ -155,6 +155,18 @@ async def test_an_unreachable_server_at_start_is_one_line_without_the_password(p
         await node(url).open()
     assert "store.url: cannot use PostgreSQL" in str(refused.value)
     assert postgres_server.password not in str(refused.value) and "***" in str(refused.value)
+    # Nobody answered: the server may come up later, so the daemon exits 75 and is started again.
+    assert isinstance(refused.value, StorageUnavailable) and refused.value.exit_code == 75
+
+
+async def test_a_refused_login_at_start_names_the_reason_and_is_tried_again(postgres_server):
+    # A refused login looks the same as one refused by a server still starting: exit 75, retried.
+    url = postgres_server.url().replace(postgres_server.password, "wrong-password")
+    with pytest.raises(StorageUnavailable) as refused:
+        await node(url).open()
+    assert "store.url: cannot use PostgreSQL" in str(refused.value)
+    assert "password authentication failed" in str(refused.value)
+    assert "wrong-password" not in str(refused.value) and refused.value.exit_code == 75
 
 
 async def test_a_newer_schema_is_refused(postgres_server):

@@ -137,7 +137,23 @@ class PostgresStore(Store):
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def open(self) -> None:
-        """Connect, migrate (unless read-only), start coordination, the lane keeper and LISTEN."""
+        """Connect, migrate (unless read-only), start coordination, the lane keeper and LISTEN.
+
+        Failing to connect raises StorageUnavailable (the daemon exits 75 and its service manager
+        starts it again): a server that is down, still starting or full of connections refuses a
+        login just as one given a wrong password does, and only the first kind passes. A statement
+        the server refuses (the schema, permissions) raises a UserError.
+        """
+        try:
+            first = await self._dedicated()  # one connection first: its error says why
+        except psycopg.Error as error:
+            raise _cannot_connect(self.where, error) from None
+        try:
+            async with first:
+                if not self.read_only:
+                    await migrate(first, self.where)
+        except psycopg.Error as error:
+            raise _cannot_use(self.where, error) from None
         self._pool = AsyncConnectionPool(
             self.url,
             min_size=1,
@@ -152,17 +168,10 @@ class PostgresStore(Store):
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
         try:
             await self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
-            async with self._pool.connection() as connection:
-                if not self.read_only:
-                    await migrate(connection, self.where)
         except Exception as error:
             await self._pool.close()
             self._pool = None
-            if isinstance(error, UserError):
-                raise
-            raise UserError(
-                f"store.url: cannot use PostgreSQL at {self.where} ({_first_line(error)})"
-            ) from None
+            raise _cannot_connect(self.where, error) from None
         if self.read_only:
             return
         await self.coordination.start()
@@ -180,11 +189,12 @@ class PostgresStore(Store):
         try:
             connection = await self._dedicated()
         except psycopg.Error as error:
-            raise UserError(
-                f"store.url: cannot use PostgreSQL at {self.where} ({_first_line(error)})"
-            ) from None
-        async with connection:
-            return await migrate(connection, self.where), SCHEMA_VERSION
+            raise _cannot_connect(self.where, error) from None
+        try:
+            async with connection:
+                return await migrate(connection, self.where), SCHEMA_VERSION
+        except psycopg.Error as error:
+            raise _cannot_use(self.where, error) from None
 
     async def close(self) -> None:
         """Hand every lane back, release the locks, close connections."""
@@ -343,6 +353,19 @@ class PostgresStore(Store):
             self.waiting.reset((row["notifier"], row["status"], row["count"]) for row in rows)
             self._counted_at = time.monotonic()
         return self.waiting.snapshot()
+
+
+def _cannot_use(where: str, error: BaseException) -> UserError:
+    """A statement refused while opening the store (schema, permissions): to be fixed first."""
+    return UserError(f"store.url: cannot use PostgreSQL at {where} ({_first_line(error)})")
+
+
+def _cannot_connect(where: str, error: BaseException) -> StorageUnavailable:
+    """No connection: worth trying again later, which the daemon's exit status (75) asks for."""
+    return StorageUnavailable(
+        f"store.url: cannot use PostgreSQL at {where} ({_first_line(error)}); "
+        "payalert exits 75 so that its service manager tries again"
+    )
 
 
 def _first_line(error: BaseException) -> str:
