@@ -139,7 +139,7 @@ def failover_figures(server: PostgresServer, workdir: Path) -> None:
 
 def _store(node: DaemonProcess) -> dict:
     try:
-        return node.request("GET", "/health", timeout=2).json()["store"]
+        return node.health(timeout=2).json()["store"]
     except OSError:
         return {"runs": [], "lanes": []}
 
