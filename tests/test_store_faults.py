@@ -19,9 +19,8 @@ from payalert_core import IngestResult, sign_sha256
 from payalert_core.health import HealthRecord, health_document
 from payalert_core.server import build_app
 from payalert_core.sources.webhook import SIGNATURE_HEADER, WebhookConfig, WebhookSource
-from payalert_core.store import Lane, SQLiteStore, is_storage_error
+from payalert_core.store import Lane, SQLiteStore, is_storage_error, sqlite_upkeep
 from payalert_core.store import base as store_base
-from payalert_core.store import sqlite_upkeep as sqlite_module
 from payalert_core.store import writer as store_writer
 
 from .helpers import payment
@@ -229,7 +228,7 @@ async def test_the_write_ahead_log_is_checkpointed_as_it_grows(tmp_path):
 async def test_when_the_disk_fills_the_reserve_goes_payments_wait_and_deliveries_are_recorded(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(sqlite_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
+    monkeypatch.setattr(sqlite_upkeep, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
     store = SQLiteStore(tmp_path / "payalert.sqlite3", keep_reserve=True)
     await store.open()
     space = {"returned": False}  # this test's file system has room; the e2e tests fill a real one

@@ -8,8 +8,7 @@ import time
 import pytest
 
 from payalert_core import UserError
-from payalert_core.store import Lane, SQLiteStore
-from payalert_core.store import sqlite_upkeep as sqlite_module
+from payalert_core.store import Lane, SQLiteStore, sqlite_upkeep
 from payalert_core.store.sqlite_schema import SCHEMA_VERSION
 from payalert_core.testing.stall import LoopLag, hold_write_lock
 
@@ -226,7 +225,7 @@ async def test_delivery_counts_are_read_from_the_database_at_open(tmp_path):
 
 
 async def test_delivery_counts_notice_another_process_retrying_failed_deliveries(tmp_path, monkeypatch):
-    monkeypatch.setattr(sqlite_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
+    monkeypatch.setattr(sqlite_upkeep, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
     path = tmp_path / "payalert.sqlite3"
     daemon_store, cli_store = SQLiteStore(path), SQLiteStore(path)
     await daemon_store.open()
@@ -251,7 +250,7 @@ async def test_delivery_counts_notice_another_process_retrying_failed_deliveries
 
 
 async def test_counts_stay_exact_while_many_writers_race_an_external_change(tmp_path, monkeypatch):
-    monkeypatch.setattr(sqlite_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.001)
+    monkeypatch.setattr(sqlite_upkeep, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.001)
     path = tmp_path / "payalert.sqlite3"
     store = SQLiteStore(path)
     await store.open()

@@ -16,7 +16,6 @@ with the store's own commits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 from ..deliverycounts import DeliveryCounts
 from ..diskspace import DiskPressure, is_disk_full
 from .sqlite_outbox import COUNT_WAITING
-from .writer import GroupCommitWriter
+from .writer import GroupCommitWriter, cancel
 
 log = logging.getLogger("payalert.store")
 
@@ -54,11 +53,8 @@ class Upkeep:
 
     async def stop(self) -> None:
         """Stop the periodic checks."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def count(self, connection: sqlite3.Connection) -> Counted:
         """The connection's data version and the deliveries not yet sent, counted (a scan of the outbox)."""

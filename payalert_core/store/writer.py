@@ -110,11 +110,8 @@ class GroupCommitWriter:
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._queue:
             await self._flush()
         for _, _, future in self._chores:
@@ -280,6 +277,14 @@ class GroupCommitWriter:
             raise
         if self.after_commit is not None:
             self.after_commit(self.connection)
+
+
+async def cancel(task: asyncio.Task | None) -> None:
+    """Cancel ``task`` (if any) and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def is_busy(error: sqlite3.Error) -> bool:
