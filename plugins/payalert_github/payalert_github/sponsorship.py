@@ -124,17 +124,31 @@ def _sponsor(sponsorship: dict[str, Any], mask_private: bool) -> Sponsor:
 
 
 def _raw(payload: dict[str, Any], sponsor: Sponsor) -> dict[str, Any]:
-    """A JSON-only copy of the payload; when masked, the sponsor's user objects are blanked in it."""
+    """A JSON-only copy of the payload; when masked, every user object in it is blanked.
+
+    The sponsor, ``sender`` (for an organisation, the member who clicked Sponsor) and any other
+    object carrying a ``login`` become ``{"login": null, "masked": true}``: no identity is stored.
+    """
     raw: dict[str, Any] = json.loads(json.dumps(payload, default=str))
     if not sponsor.masked:
         return raw
-    login = sponsor.login
     sponsorship = raw.get("sponsorship")
     if isinstance(sponsorship, dict) and "sponsor" in sponsorship:
         sponsorship["sponsor"] = dict(_MASKED_USER)
-    if "sender" in raw and (login is None or _login(raw.get("sender")) == login):
+    if "sender" in raw:
         raw["sender"] = dict(_MASKED_USER)
-    return raw
+    return {key: _without_logins(value) for key, value in raw.items()}
+
+
+def _without_logins(value: Any) -> Any:
+    """``value`` with every object that has a ``login`` key replaced by the masked user."""
+    if isinstance(value, dict):
+        if "login" in value:
+            return dict(_MASKED_USER)
+        return {key: _without_logins(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_logins(item) for item in value]
+    return value
 
 
 def _previous_tier(payload: dict[str, Any]) -> Tier | None:
@@ -272,7 +286,8 @@ def sponsorship_payment(
     effective = parse_time(payload.get("effective_date"))
     if effective is not None and action.startswith("pending_"):
         details["Effective"] = human_date(effective)
-    sponsorable = _login(sponsorship.get("sponsorable"))
+    # Older payloads name the sponsored account only as ``maintainer``.
+    sponsorable = _login(sponsorship.get("sponsorable")) or _login(sponsorship.get("maintainer"))
     if sponsorable:
         details["Sponsored account"] = f"@{sponsorable}"
     details["Delivery"] = delivery_id

@@ -258,3 +258,30 @@ def test_a_free_tier_is_a_notice_not_a_payment_of_zero():
     payment = parse(event("created", tier=tier(cents=0, name="Fan")))
     assert payment.amount is None and payment.direction is Direction.NONE
     assert payment.title == "New sponsor: @ada, $0.00 a month"
+
+
+def test_a_private_sponsorship_by_an_organisation_stores_no_login():
+    payload = event("created", privacy="private", sponsor="acme-corp")
+    payload["sender"] = {"login": "acme-member", "id": 7, "html_url": "https://github.com/acme-member"}
+    payload["organization"] = {"login": "acme-corp", "id": 8}
+    payment = parse(payload, mask=True)
+    stored = payment.to_json()
+    assert "acme-member" not in stored and "acme-corp" not in stored
+    assert payment.raw["sender"] == {"login": None, "masked": True}
+    assert payment.raw["sponsorship"]["sponsor"] == {"login": None, "masked": True}
+
+    def logins(value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            own = [value["login"]] if "login" in value else []
+            return own + [x for v in value.values() for x in logins(v)]
+        return [x for v in value for x in logins(v)] if isinstance(value, list) else []
+
+    assert set(logins(payment.raw)) == {None}
+    assert payment.raw["sponsorship"]["tier"]["monthly_price_in_cents"] == 500  # the rest is kept
+
+
+def test_a_payload_naming_only_the_maintainer_keeps_the_sponsored_account():
+    payload = event("created")
+    del payload["sponsorship"]["sponsorable"]
+    payload["sponsorship"]["maintainer"] = {"login": "octo-maintainer", "id": 3}
+    assert parse(payload).details["Sponsored account"] == "@octo-maintainer"
