@@ -220,16 +220,11 @@ def _describe(action: str, payload: dict[str, Any], sponsor: Sponsor, tier: Tier
     before = _previous_tier(payload)
     change = _change_word(before, tier)
     if action == "tier_changed":
-        if change == "upgrade":
+        # A notice of the new monthly price: GitHub charges an upgrade prorated, and the payload
+        # does not say how much, so no amount is counted (the ``created`` price already was).
+        if change is not None:
             return _Text(
-                f"Sponsorship upgraded: {who}, {_from_to(before, tier)}",
-                f"{who} now sponsors you with {price}.",
-                Direction.IN,
-                tier.price if tier else None,
-            )
-        if change == "downgrade":
-            return _Text(
-                f"Sponsorship downgraded: {who}, {_from_to(before, tier)}",
+                f"Sponsorship {change}d: {who}, {_from_to(before, tier)}",
                 f"{who} now sponsors you with {price}.",
             )
         return _Text(f"Sponsorship tier changed: {who}, now {price}", f"{who} changed tier, now {price}.")

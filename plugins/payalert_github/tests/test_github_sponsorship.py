@@ -136,11 +136,14 @@ def test_edited_without_changes() -> None:
     assert parse(event("edited")).title == "Sponsorship edited: @ada"
 
 
-def test_tier_upgrade_is_money_in_at_the_new_price() -> None:
+def test_tier_upgrade_is_a_notice_of_the_new_price_counting_no_amount() -> None:
+    # GitHub charges an upgrade prorated and the payload does not say how much: counting the new
+    # price would add it to the price ``created`` already counted.
     payload = event("tier_changed", tier=tier(2000, "Gold"), changes={"tier": {"from": tier(500, "Bronze")}})
     payment = parse(payload)
-    assert payment.direction is Direction.IN
-    assert payment.amount == Decimal("20.00")
+    assert payment.direction is Direction.NONE
+    assert payment.amount is None and payment.currency is None
+    assert payment.details["Amount"] == "$20.00 a month"
     assert payment.title == "Sponsorship upgraded: @ada, $5.00 → $20.00 a month"
     assert payment.details["Previous tier"] == "Bronze"
     assert payment.details["Previous amount"] == "$5.00 a month"
