@@ -215,6 +215,12 @@ def _party(info: Any) -> str | None:
     return name or (f"Binance ID {ident}" if ident else None)
 
 
+def _account_id(info: Any) -> str | None:
+    """The ``accountId`` of a Pay party (it tells two people of the same name apart), or None."""
+    account = str(info.get("accountId") or "").strip() if isinstance(info, dict) else ""
+    return account or None
+
+
 def pay_payment(source: str, record: dict[str, Any], incoming: bool, outgoing: bool) -> Payment | None:
     """A Binance Pay transaction in the wanted direction (positive amounts are incoming)."""
     signed = _decimal(record["amount"], "amount")
@@ -242,10 +248,15 @@ def pay_payment(source: str, record: dict[str, Any], incoming: bool, outgoing: b
         "Amount": format_amount(amount, currency),
         "Order type": f"{label} ({order_type})" if order_type else label,
     }
-    if payer:
-        details["Payer"] = payer
-    if receiver:
-        details["Receiver"] = receiver
+    for role, party, info in (
+        ("Payer", payer, record.get("payerInfo")),
+        ("Receiver", receiver, record.get("receiverInfo")),
+    ):
+        if party:
+            details[role] = party
+        account = _account_id(info)
+        if account:
+            details[f"{role} account ID"] = account
     if note:
         details["Note"] = note
     funds = [

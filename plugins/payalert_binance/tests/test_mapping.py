@@ -157,8 +157,18 @@ def test_pay_example_incoming():
     assert payment.details["Order type"] == "transfer (C2C)"
     assert payment.details["Payer"] == "Jack (Binance ID 12345678)"
     assert payment.details["Receiver"] == "Alan (Binance ID 34355667)"
+    assert payment.details["Receiver account ID"] == "21326891"
+    assert "Payer account ID" not in payment.details  # the payer's record has none
     assert payment.details["Paid with"] == "1.2 USDT"
     assert payment.occurred_at.tzinfo is not None
+
+
+def test_pay_payer_account_id_is_kept_as_a_detail_line():
+    record = pay_record("P-9", payer="Priya S")
+    record["payerInfo"] = {"name": "Priya S", "type": "USER", "accountId": "88120034"}
+    payment = pay_payment("bn", record, incoming=True, outgoing=False)
+    assert payment.details["Payer"] == "Priya S"
+    assert payment.details["Payer account ID"] == "88120034"
 
 
 def test_pay_outgoing_only_when_asked_and_note_shown():
