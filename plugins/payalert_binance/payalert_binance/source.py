@@ -26,9 +26,15 @@ KEY_POWERS = (
     ("enableFixApiTrade", "trade over FIX"),
 )
 #: Failures after which no other feed is tried in the same poll (same key, same IP).
-STOP_ALL = {FailureKind.BANNED, FailureKind.RATE_LIMITED, FailureKind.AUTH, FailureKind.REGION}
-#: Failures that make /health unhealthy until a poll succeeds again.
-BLOCKING = {FailureKind.BANNED, FailureKind.AUTH, FailureKind.REGION}
+STOP_ALL = {
+    FailureKind.BANNED,
+    FailureKind.RATE_LIMITED,
+    FailureKind.FIREWALL,
+    FailureKind.AUTH,
+    FailureKind.REGION,
+}
+#: Failures that make /health unhealthy (a ``problem``) until a poll succeeds again.
+BLOCKING = {FailureKind.BANNED, FailureKind.FIREWALL, FailureKind.AUTH, FailureKind.REGION}
 MAX_SPLIT_DEPTH = 48  # 2**48 ms is about 9,000 years: every window splits down to 1 ms before this
 
 

@@ -408,3 +408,26 @@ async def test_key_check_failure_does_not_block_reading_without_require_read_onl
         await source.close()
     assert ids(runtime)[0] == "deposit:read-anyway"
     assert [p.kind for p in runtime.payments()][1:] == ["binance.key.unsafe"]
+
+
+async def test_a_firewall_refusal_stops_the_poll_backs_off_and_is_a_health_problem(
+    async_binance_server, new_runtime
+):
+    server = async_binance_server
+    runtime = new_runtime()
+    source = make_source(server, runtime, rate_limit_backoff="5m")
+    await source.start()
+    server.fail_always(DEPOSITS, Fault.waf_blocked())
+    try:
+        with pytest.raises(RetryLater) as caught:
+            await source.poll()
+        assert caught.value.retry_after == 300 and "HTTP 403" in caught.value.reason
+        assert server.requests_to(P2P) == [] and server.requests_to(PAY) == []
+        assert runtime.counts["firewall"] == 1
+        assert runtime.health.connected is False and "HTTP 403" in runtime.health.info["problem"]
+        assert runtime.health.info["retry_at"] is not None
+        server.fail_always(DEPOSITS, None)
+        await source.poll()
+    finally:
+        await source.close()
+    assert runtime.health.connected is True and runtime.health.info["problem"] is None
