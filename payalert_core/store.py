@@ -41,6 +41,7 @@ from typing import Any, NamedTuple, TypeVar
 from .deliverycounts import DeliveryCounts
 from .diskspace import BUSY_TIMEOUT_MS, DiskPressure, is_disk_full, refused_for_space
 from .errors import StorageUnavailable, UserError
+from .lifecycle import IDENTITY_INDEX_MIGRATION, first_alert
 from .model import Payment
 
 T = TypeVar("T")
@@ -98,6 +99,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (owner, key)
     );
     """,
+    IDENTITY_INDEX_MIGRATION,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -627,6 +629,10 @@ class Store:
                 connection, f"d.status IN ({marks}) ORDER BY d.id LIMIT ?", (*statuses, limit)
             )
         )
+
+    async def first_alert(self, source: str, identity: str, before_event_id: int) -> Payment | None:
+        """The first alert of a payment (its ``identity``) stored before ``before_event_id``, or None."""
+        return await self.read(lambda connection: first_alert(connection, source, identity, before_event_id))
 
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest stored payments, newest first."""
