@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from .model import Direction, Payment, format_amount
 
@@ -36,17 +37,21 @@ class StatusUpdate:
             return "✖"
         return "✔" if self.payment.amount is not None else "ℹ"
 
-    def follow_up_line(self) -> str:
-        """One line naming the first alert: ``✔ credited: +0.001 BNB deposit from 14:02``."""
+    def follow_up_line(self, zone: tzinfo | None = None) -> str:
+        """One line naming the first alert: ``✔ credited: +0.001 BNB deposit from 14:02``.
+
+        The first alert's time is shown in ``zone`` (default: as the source gave it).
+        """
         status = self.payment.status or "updated"
         amount = _signed_amount(self.payment) or _signed_amount(self.first)
         words = [f"{self.mark} {status}:"]
         if amount:
             words.append(amount)
-        words.append(f"{_subject(self.first)} from {self.first.occurred_at:%H:%M}")
+        when = self.first.occurred_at if zone is None else self.first.occurred_at.astimezone(zone)
+        words.append(f"{_subject(self.first)} from {when:%H:%M}")
         return " ".join(words)
 
-    def follow_up(self) -> Payment:
+    def follow_up(self, zone: tzinfo | None = None) -> Payment:
         """The follow-up as an alert of its own: the line as title, the first alert's title below it.
 
         It carries no amount: the alert it follows, or this status change, counted the money.
@@ -55,7 +60,7 @@ class StatusUpdate:
             amount=None,
             currency=None,
             direction=Direction.NONE,
-            title=self.follow_up_line(),
+            title=self.follow_up_line(zone),
             summary=self.payment.title,
             details={},
         )

@@ -115,8 +115,9 @@ async def test_a_later_status_is_delivered_as_an_update_of_the_first_alert(store
 
 
 async def test_the_console_sends_a_short_follow_up(capsys):
-    console = ConsoleNotifier("console", ConsoleConfig(type="console"), runtime=None)
+    config = ConsoleConfig(type="console", timezone="Asia/Kolkata")
+    console = ConsoleNotifier("console", config, runtime=None)
     await console.send_update(StatusUpdate(CREDITED, PENDING), "default")
     printed = capsys.readouterr().out
-    assert printed.startswith("✔ credited: +0.001 BNB deposit from 14:02")
+    assert printed.startswith("✔ credited: +0.001 BNB deposit from 19:32")  # 14:02 UTC, in IST
     assert "Deposit credited: 0.001 BNB" in printed

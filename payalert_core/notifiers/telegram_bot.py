@@ -207,7 +207,7 @@ class TelegramBotNotifier(TelegramNotifier):
         if len(messages) == 1 and await self._edited(chat_id, message_id, messages[0]):
             self.runtime.health.succeeded()
             return
-        line = html.escape(update.follow_up_line(), quote=False)
+        line = html.escape(update.follow_up_line(self.formatter.zone), quote=False)
         await self._send_text(
             destination, line, self._is_silent(update.payment, destination), reply_to=message_id
         )
