@@ -175,24 +175,19 @@ class BinanceApi:
                 code,
                 status,
             )
-        if status == 429:
+        if status in (403, 429):
+            # 403: a WAF rule was hit (Binance names rate-limit violations among them): slow down too.
             wait = retry_after if retry_after is not None else self.config.rate_limit_backoff.total_seconds()
-            return BinanceFailure(
-                FailureKind.RATE_LIMITED,
-                f"Binance rate limit reached (HTTP 429, {said}); waiting {wait:.0f}s: use a longer interval",
-                wait,
-                code,
-                status,
+            kind, refusal = (
+                (
+                    FailureKind.FIREWALL,
+                    f"Binance's firewall refused {what} (HTTP 403, a WAF rule, e.g. too many requests)",
+                )
+                if status == 403
+                else (FailureKind.RATE_LIMITED, f"Binance rate limit reached (HTTP 429, {said})")
             )
-        if status == 403:
-            wait = retry_after if retry_after is not None else self.config.rate_limit_backoff.total_seconds()
             return BinanceFailure(
-                FailureKind.FIREWALL,
-                f"Binance's firewall refused {what} (HTTP 403, a WAF rule, e.g. too many requests); "
-                f"polling paused for {wait:.0f}s: use a longer interval",
-                wait,
-                code,
-                status,
+                kind, f"{refusal}; waiting {wait:.0f}s: use a longer interval", wait, code, status
             )
         if status == 451:
             return BinanceFailure(
