@@ -15,6 +15,7 @@ from .config import Config, load_config
 from .connections import ConnectionLimit, LimitedTCPSite
 from .datadirlock import DataDirLock
 from .delivery import DeliveryService, LaneWorker
+from .digest import DigestSender
 from .errors import ConfigError, UserError
 from .health import HealthRecord, health_document
 from .logs import configure_logging
@@ -147,6 +148,14 @@ class Daemon:
                 supervisor = StreamSupervisor(source, self.source_health[name])
                 self.streams.append(supervisor)
                 supervisor.start()
+        for name, notifier in self.notifiers.items():
+            if notifier.config.digest is not None:
+                lanes = [lane for lane in self.lanes if lane.notifier == name]
+                digest = DigestSender(
+                    name, notifier.config.digest, self.store, lanes, self.delivery.wake, self.status
+                )
+                digest.schedule(self.scheduler.scheduler)
+                await digest.send_due(catching_up=True)  # a digest missed while payalert was down
         self.scheduler.start()
         log.info(
             "payalert listening on http://%s:%s with %d source(s) and %d notifier(s)",

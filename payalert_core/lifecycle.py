@@ -32,8 +32,7 @@ class StatusUpdate:
     @property
     def mark(self) -> str:
         """✔ for money received or sent, ✖ for a payment that ended without money, else ℹ."""
-        status = (self.payment.status or "").lower()
-        if any(word in status for word in _ENDED_WITHOUT_MONEY):
+        if ended_without_money(self.payment.status):
             return "✖"
         return "✔" if self.payment.amount is not None else "ℹ"
 
@@ -64,6 +63,12 @@ class StatusUpdate:
             summary=self.payment.title,
             details={},
         )
+
+
+def ended_without_money(status: str | None) -> bool:
+    """True for a status after which a payment moved no money (cancelled, failed…)."""
+    text = (status or "").lower()
+    return any(word in text for word in _ENDED_WITHOUT_MONEY)
 
 
 def _signed_amount(payment: Payment) -> str | None:
