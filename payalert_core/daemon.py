@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .catchup import CatchUp
 from .config import Config, load_config
 from .connections import ConnectionLimit, LimitedTCPSite
 from .datadirlock import DataDirLock
@@ -29,6 +30,8 @@ from .source import PolledSource, PushSource, Source, StreamSource
 from .store import Lane, Store
 
 log = logging.getLogger("payalert.daemon")
+#: The longest time deliveries wait, after a downtime, for every polled source's first poll.
+CATCH_UP_WAIT_SECONDS = 60.0
 
 #: A polled source is unhealthy after this many intervals without a successful poll.
 STALE_INTERVALS = 3
@@ -53,6 +56,10 @@ class Daemon:
         self.stop_requested = asyncio.Event()
         self.reload_requested = asyncio.Event()
         self.port: int | None = None
+        self.catch_up = CatchUp(self.store, config.settings.catch_up_after.total_seconds())
+        self._first_start = True
+        self._heartbeat: asyncio.Task | None = None
+        self._catching_up: asyncio.Task | None = None
         self._reset_components()
 
     def _reset_components(self) -> None:
@@ -117,6 +124,7 @@ class Daemon:
         self.data_dir_lock.acquire()
         await self.store.open()
         await self.start_components()
+        self._heartbeat = asyncio.create_task(self.catch_up.keep_beating(self.stop_requested.is_set))
 
     async def start_components(self) -> None:
         """Start notifiers and sources, then the server, deliveries and schedules."""
@@ -140,7 +148,12 @@ class Daemon:
         for source in self.sources.values():
             await source.start()
         await self._start_server()
-        self.delivery.start()
+        down = self._first_start and await self.catch_up.begin(self.lanes)
+        self._first_start = False
+        if down:  # the catch-up line goes first: deliveries wait for the first polls
+            self._catching_up = asyncio.create_task(self._finish_catch_up())
+        else:
+            self.delivery.start()
         for name, source in self.sources.items():
             if isinstance(source, PolledSource):
                 self.scheduler.add(source, self.source_health[name])
@@ -164,6 +177,11 @@ class Daemon:
             len(self.sources),
             len(self.notifiers),
         )
+
+    async def _finish_catch_up(self) -> None:
+        polled = [self.source_health[n] for n, s in self.sources.items() if isinstance(s, PolledSource)]
+        await self.catch_up.finish(polled, CATCH_UP_WAIT_SECONDS)
+        self.delivery.start()
 
     async def _start_server(self) -> None:
         server = self.config.settings.server
@@ -208,6 +226,10 @@ class Daemon:
         grace = self.config.settings.server.shutdown_grace.total_seconds()
         log.info("stopping: finishing in-flight requests and sends (up to %.0fs)", grace)
         await self.stop_components()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            await self.catch_up.beat()  # a clean stop: the downtime starts now
         await self.store.close()
         self.data_dir_lock.release()
         log.info("stopped")
@@ -215,6 +237,10 @@ class Daemon:
     async def stop_components(self) -> None:
         """Stop the server, schedules, streams and deliveries (each within the grace), then close all."""
         grace = self.config.settings.server.shutdown_grace.total_seconds()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            await asyncio.gather(self._catching_up, return_exceptions=True)
+            self._catching_up = None
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None

@@ -574,6 +574,16 @@ class Store:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECORD_RETRY_MAX)
 
+    async def retitle_event(self, event_id: int, title: str) -> None:
+        """Give a stored alert a new title before it is sent (the catch-up line, once its count is known)."""
+
+        def operation(connection: sqlite3.Connection) -> None:
+            (text,) = connection.execute("SELECT payment FROM events WHERE id = ?", (event_id,)).fetchone()
+            payment = Payment.from_json(text).replace(title=title)
+            connection.execute("UPDATE events SET payment = ? WHERE id = ?", (payment.to_json(), event_id))
+
+        await self.write(operation)
+
     async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
         """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
         now = time.time()
