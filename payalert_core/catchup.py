@@ -1,6 +1,6 @@
 """Catch-up after downtime: one line before the alerts of payments that arrived while payalert was down.
 
-The daemon saves a heartbeat (the time it was last alive) every few seconds. At start, a heartbeat
+The daemon saves a heartbeat (the time it was last alive) every half minute. At start, a heartbeat
 older than ``catch_up_after`` means payalert was down: a notice is stored at once, ahead of anything
 the first polls find, and deliveries wait until every polled source has polled once (bounded). Then
 the notice says how many payments dated inside the gap arrived (``payalert was down 3 h 12 min;
@@ -24,7 +24,7 @@ log = logging.getLogger("payalert.catchup")
 
 OWNER, KEY = "payalert", "alive"
 #: How often the heartbeat is saved (seconds): the downtime is known to this precision.
-HEARTBEAT_SECONDS = 5.0
+HEARTBEAT_SECONDS = 30.0
 CATCH_UP_KIND = "payalert.catch_up"
 
 
@@ -104,7 +104,7 @@ class CatchUp:
             await self.store.save_state(OWNER, KEY, time.time())
 
     async def keep_beating(self, stopping: Callable[[], bool]) -> None:
-        """Save the heartbeat every few seconds until ``stopping()``."""
+        """Save the heartbeat every half minute until ``stopping()``."""
         while not stopping():
             await asyncio.sleep(HEARTBEAT_SECONDS)
             await self.beat()
