@@ -92,6 +92,8 @@ def test_a_digest_killed_at_send_time_goes_out_once(payalert_daemon):
     daemon.process.send_signal(signal.SIGKILL)
     daemon.process.wait()
     assert daemon.alerts() == []
+    listed = daemon.cli("deliveries").stdout  # the digest waits in the outbox like an alert
+    assert "pending" in listed and "payalert: Daily digest" in listed
     daemon.restart()
     (alert,) = daemon.wait_for_alerts(1, timeout=20)
     assert alert.payment.kind == "payalert.digest"
