@@ -23,12 +23,18 @@ def feed_line(external_id: str, occurred_at: float) -> str:
     return json.dumps({"id": external_id, "amount": "5.00", "currency": "EUR", "occurred_at": moment}) + "\n"
 
 
-def test_after_a_downtime_one_line_goes_first_then_the_alerts_in_order(payalert_daemon, tmp_path):
-    feed = tmp_path / "feed.jsonl"
-    feed.write_text(feed_line("before", time.time()))
+def start_with_one_alert(payalert_daemon, feed, external_id):
+    """A daemon polling ``feed`` (catch-up after 2 s down) that has alerted one payment."""
+    feed.write_text(feed_line(external_id, time.time()))
     sources = {"feed": {"type": "feed-poll", "path": str(feed), "interval": "0.5s"}}
     daemon = payalert_daemon.start(sources=sources, settings={"catch_up_after": "2s"})
     daemon.wait_for_alerts(1)
+    return daemon
+
+
+def test_after_a_downtime_one_line_goes_first_then_the_alerts_in_order(payalert_daemon, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    daemon = start_with_one_alert(payalert_daemon, feed, "before")
     assert daemon.stop() == 0
     down_at = time.time()
     time.sleep(3)
@@ -46,10 +52,7 @@ def test_after_a_downtime_one_line_goes_first_then_the_alerts_in_order(payalert_
 
 def test_a_short_stop_or_a_downtime_without_payments_says_nothing(payalert_daemon, tmp_path):
     feed = tmp_path / "feed.jsonl"
-    feed.write_text(feed_line("a", time.time()))
-    sources = {"feed": {"type": "feed-poll", "path": str(feed), "interval": "0.5s"}}
-    daemon = payalert_daemon.start(sources=sources, settings={"catch_up_after": "2s"})
-    daemon.wait_for_alerts(1)
+    daemon = start_with_one_alert(payalert_daemon, feed, "a")
     daemon.stop()
     daemon.restart()  # down less than 2 s
     daemon.stop()
