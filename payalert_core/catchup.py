@@ -107,7 +107,10 @@ class CatchUp:
         """Save the heartbeat every half minute until ``stopping()``."""
         while not stopping():
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            await self.beat()
+            try:
+                await self.beat()
+            except Exception as error:  # a full disk, say: the next beat tries again
+                log.warning("saving the heartbeat failed (%s)", error)
 
 
 def _polled_once(health: HealthRecord) -> bool:

@@ -229,7 +229,10 @@ class Daemon:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
-            await self.catch_up.beat()  # a clean stop: the downtime starts now
+            try:
+                await self.catch_up.beat()  # a clean stop: the downtime starts now
+            except Exception as error:
+                log.warning("saving the heartbeat at stop failed (%s)", error)
         await self.store.close()
         self.data_dir_lock.release()
         log.info("stopped")
