@@ -15,8 +15,10 @@ from datetime import tzinfo
 from .model import Direction, Payment, format_amount
 
 #: The store's migration step: alerts found by (source, identity) without reading every event.
+#: Partial: one-off payments (no identity, most of them) add nothing to it.
 IDENTITY_INDEX_MIGRATION = """
-    CREATE INDEX events_by_identity ON events (source, json_extract(payment, '$.identity'));
+    CREATE INDEX events_by_identity ON events (source, json_extract(payment, '$.identity'))
+        WHERE json_extract(payment, '$.identity') IS NOT NULL;
 """
 #: Status words after which a payment moved no money.
 _ENDED_WITHOUT_MONEY = ("cancel", "fail", "reject", "expire", "refus")
