@@ -28,10 +28,14 @@ class FeedCursor:
         if not isinstance(state, dict):
             return None
         try:
-            tracked = {str(ident): int(at) for ident, at in (state.get("tracked") or {}).items()}
-            return cls(since=int(state["since"]), floor=int(state["floor"]), tracked=tracked)
-        except (AttributeError, KeyError, TypeError, ValueError):
+            since, floor = int(state["since"]), int(state["floor"])
+        except (KeyError, TypeError, ValueError):
             return None
+        try:
+            tracked = {str(ident): int(at) for ident, at in (state.get("tracked") or {}).items()}
+        except (AttributeError, TypeError, ValueError):
+            tracked = {}  # the window cursor still holds: only the records followed by id are lost
+        return cls(since=since, floor=floor, tracked=tracked)
 
     def to_state(self) -> dict[str, Any]:
         """The JSON value stored with the events."""
