@@ -8,9 +8,8 @@ store, and only then answer 202 (stored) or 200 (a duplicate, or a payment a fil
 from __future__ import annotations
 
 from decimal import InvalidOperation
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from aiohttp import web
 from pydantic import Field
 
 from .bounds import InvalidPayment
@@ -19,6 +18,9 @@ from .exactjson import parse_exact_json
 from .model import Payment
 from .signatures import sha256_signature_problem
 from .source import PushSource
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 _STORED = b'{"stored": 1, "duplicate": false}'
 _DUPLICATE = b'{"stored": 0, "duplicate": true}'
@@ -55,6 +57,8 @@ class SignedJsonPushSource(PushSource):
 
     async def receive(self, request: web.Request) -> web.Response:
         """Verify, parse, store, then answer."""
+        from aiohttp import web  # here, not at the top: importing payalert_core stays free of aiohttp
+
         body = await request.read()
         secret = self.config.secret.get_secret_value()
         problem = sha256_signature_problem(secret, body, request.headers.get(self.signature_header))

@@ -91,3 +91,9 @@ def test_the_core_wheel_registers_no_pytest_plugin(wheels: dict[str, Path]) -> N
         declared = archive.read(entry_points).decode()
     assert "[console_scripts]" in declared
     assert "pytest11" not in declared
+
+
+def test_importing_the_public_api_leaves_the_server_and_test_libraries_out() -> None:
+    code = "import sys, payalert_core; print(sorted({'aiohttp', 'payalert_testing', 'pytest'} & set(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.strip() == "[]"
