@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pluggy
 
+from .backoff import backoff_delay
 from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
 from .clicontext import CliContext, config_option
 from .configtypes import (
@@ -27,12 +28,14 @@ from .formatting import format_plain, headline, plain_lines
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
 from .signatures import sha256_signature_problem, sign_sha256
+from .signedjson import SignedJsonPushSource, SignedJsonSourceConfig
 from .source import (
     ComponentHealth,
     IngestResult,
     PolledSource,
     PushSource,
     Source,
+    SourceKind,
     SourceRuntime,
     StreamSource,
 )
@@ -60,8 +63,11 @@ __all__ = [
     "PushSource",
     "RetryLater",
     "SecretStr",
+    "SignedJsonPushSource",
+    "SignedJsonSourceConfig",
     "Source",
     "SourceConfig",
+    "SourceKind",
     "SourceRuntime",
     "StartupError",
     "StreamSource",
@@ -69,6 +75,7 @@ __all__ = [
     "TimeZoneName",
     "UserError",
     "WebhookSecret",
+    "backoff_delay",
     "config_option",
     "fallback_alert",
     "format_amount",

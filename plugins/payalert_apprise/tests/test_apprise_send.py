@@ -8,7 +8,7 @@ import logging
 
 import pytest
 from aiohttp import web
-from apprise_testkit import SECRET_PATH, payment
+from payalert_testing.apprise import SECRET_PATH, payment
 
 from payalert_core import PermanentFailure, RetryLater
 
