@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pluggy
 
+from .backoff import backoff_delay
 from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
 from .clicontext import CliContext, config_option
 from .configtypes import (
@@ -28,12 +29,14 @@ from .lifecycle import StatusUpdate
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
 from .signatures import sha256_signature_problem, sign_sha256
+from .signedjson import SignedJsonPushSource, SignedJsonSourceConfig
 from .source import (
     ComponentHealth,
     IngestResult,
     PolledSource,
     PushSource,
     Source,
+    SourceKind,
     SourceRuntime,
     StreamSource,
 )
@@ -61,8 +64,11 @@ __all__ = [
     "PushSource",
     "RetryLater",
     "SecretStr",
+    "SignedJsonPushSource",
+    "SignedJsonSourceConfig",
     "Source",
     "SourceConfig",
+    "SourceKind",
     "SourceRuntime",
     "StartupError",
     "StatusUpdate",
@@ -71,6 +77,7 @@ __all__ = [
     "TimeZoneName",
     "UserError",
     "WebhookSecret",
+    "backoff_delay",
     "config_option",
     "fallback_alert",
     "format_amount",

@@ -7,7 +7,7 @@ import contextlib
 import errno
 import logging
 import signal
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -23,7 +23,7 @@ from .logs import configure_logging
 from .metrics import Metrics
 from .notifier import Notifier
 from .plugins import Plugins
-from .runtime import NotifierRuntimeImpl, SourceRuntimeImpl
+from .runtime import NotifierRuntimeImpl, SourceRuntimeImpl, SourceServices
 from .scheduling import PollScheduler, StreamSupervisor
 from .server import build_app
 from .source import PolledSource, PushSource, Source, StreamSource
@@ -33,8 +33,6 @@ log = logging.getLogger("payalert.daemon")
 #: The longest time deliveries wait, after a downtime, for every polled source's first poll.
 CATCH_UP_WAIT_SECONDS = 60.0
 
-#: A polled source is unhealthy after this many intervals without a successful poll.
-STALE_INTERVALS = 3
 #: Seconds to keep reading (and ignoring) the unread rest of a body after answering, before closing.
 LINGER_SECONDS = 2.0
 
@@ -91,32 +89,13 @@ class Daemon:
             )
             self.notifiers[name] = notifier
             self.notifier_health[name] = health
+        services = SourceServices.create(
+            self.store, self.lanes, self.plugins.manager, self.metrics, self.delivery.wake
+        )
         for name, section in self.config.sources.items():
             cls = self.plugins.sources[section.type]
-            stale_after = None
-            if issubclass(cls, PolledSource):
-                stale_after = STALE_INTERVALS * section.interval.total_seconds()  # type: ignore[attr-defined]
-            elif issubclass(cls, StreamSource) and getattr(section, "stale_after", None) is not None:
-                stale_after = section.stale_after.total_seconds()  # type: ignore[attr-defined]
-            kind = (
-                "polled"
-                if issubclass(cls, PolledSource)
-                else "push"
-                if issubclass(cls, PushSource)
-                else "stream"
-            )
-            health = HealthRecord(kind, stale_after)
-            runtime = SourceRuntimeImpl(
-                name,
-                section,
-                self.store,
-                lambda: self.lanes,
-                self.plugins.manager,
-                self.metrics,
-                health,
-                self.delivery.wake,
-            )
-            self.sources[name] = cls.create(name, section, runtime)
+            health = HealthRecord(cls.kind, cls.stale_after(section))
+            self.sources[name] = cls.create(name, section, SourceRuntimeImpl(name, section, health, services))
             self.source_health[name] = health
 
     async def start(self) -> None:
@@ -155,10 +134,10 @@ class Daemon:
         else:
             self.delivery.start()
         for name, source in self.sources.items():
-            if isinstance(source, PolledSource):
-                self.scheduler.add(source, self.source_health[name])
-            elif isinstance(source, StreamSource):
-                supervisor = StreamSupervisor(source, self.source_health[name])
+            if source.kind == "polled":
+                self.scheduler.add(cast(PolledSource, source), self.source_health[name])
+            elif source.kind == "stream":
+                supervisor = StreamSupervisor(cast(StreamSource, source), self.source_health[name])
                 self.streams.append(supervisor)
                 supervisor.start()
         for name, notifier in self.notifiers.items():
@@ -185,7 +164,7 @@ class Daemon:
 
     async def _start_server(self) -> None:
         server = self.config.settings.server
-        push_sources = [source for source in self.sources.values() if isinstance(source, PushSource)]
+        push_sources = [cast(PushSource, source) for source in self.sources.values() if source.kind == "push"]
         access = self.config.settings.health
         connections = ConnectionLimit.for_open_files()
         app = build_app(

@@ -8,8 +8,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
-from payalert_core.testing.telegram_api import TOKEN, Fault, FloodLimits, TelegramAPI, parse_html
+from payalert_testing.telegram_api import TOKEN, Fault, FloodLimits, TelegramAPI, parse_html
 
 
 def call(api, method, token=TOKEN, wait=10, **params):

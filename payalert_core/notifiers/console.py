@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from .. import Notifier, NotifierConfig, Payment, StatusUpdate, TimeZoneName, hookimpl
-from ..formatting import format_plain
+from .. import Notifier, NotifierConfig, Payment, StatusUpdate, TimeZoneName, format_plain, hookimpl
 
 
 class ConsoleConfig(NotifierConfig):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from aiohttp import web
-from apprise_testkit import SECRET_PATH, payment
+from payalert_testing.apprise import SECRET_PATH, payment
 
 from payalert_core import Direction, PermanentFailure, RetryLater, StatusUpdate
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 from payalert_binance.api import BinanceApi, BinanceFailure, FailureKind, parse_retry_after
 from payalert_binance.config import BinanceConfig
-from payalert_binance.testing import DEPOSITS, TIME, BinanceTestServer, Fault, deposit_record
+from payalert_testing.binance import DEPOSITS, TIME, BinanceTestServer, Fault, deposit_record
 
 
 def make_api(server: BinanceTestServer, counts: list[str] | None = None, **overrides) -> BinanceApi:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from payalert_binance.testing import DEPOSITS, PAY, RESTRICTIONS, TIME, Fault, deposit_record
+from payalert_testing.binance import DEPOSITS, PAY, RESTRICTIONS, TIME, Fault, deposit_record
 
 QUIET_SECONDS = 2.0  # four 0.5s intervals: long enough to show that polling paused
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from payalert_binance.testing import DEPOSITS, P2P, PAY, deposit_record, p2p_record, pay_record
+from payalert_testing import corpus_path
+from payalert_testing.binance import DEPOSITS, P2P, PAY, deposit_record, p2p_record, pay_record
 
 from payalert_core import Direction
-from payalert_core.testing import corpus_path
 
 DAY = 86_400_000
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from payalert_binance.testing import deposit_record, p2p_record
-
-from payalert_core.testing.telegram_api import TOKEN
+from payalert_testing.binance import deposit_record, p2p_record
+from payalert_testing.telegram_api import TOKEN
 
 CHAT = 111
 

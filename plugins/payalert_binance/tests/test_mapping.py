@@ -16,10 +16,10 @@ from payalert_binance.mapping import (
     pay_payment,
     unreadable_notice,
 )
-from payalert_binance.testing import deposit_record, p2p_record, pay_record
+from payalert_testing import corpus_path
+from payalert_testing.binance import deposit_record, p2p_record, pay_record
 
 from payalert_core import Direction
-from payalert_core.testing import corpus_path
 
 
 def corpus(name: str):

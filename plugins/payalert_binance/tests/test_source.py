@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from payalert_binance.config import BinanceConfig
 from payalert_binance.source import BinanceSource
-from payalert_binance.testing import (
+from payalert_testing.binance import (
     DEPOSITS,
     P2P,
     PAY,

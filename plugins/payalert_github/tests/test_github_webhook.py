@@ -7,8 +7,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from github_testkit import SECRET, counter
 from payalert_github.samples import sample_payload
+from payalert_testing.github import SECRET, counter
 
 from payalert_core import sign_sha256 as sign_body
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotServer
+from payalert_testing import DaemonFactory, DaemonProcess, DovecotServer
+from payalert_testing.imap import imap_source
 
 SOURCE = "bank"
 
@@ -23,7 +19,7 @@ def watch_mailbox(
     """Start a daemon with an imap source ``bank`` on ``server``; waits until it watches."""
 
     def start(server: DovecotServer, wait_for: str | None = "watching", **options: Any) -> DaemonProcess:
-        section = server.source_options(authserv_id="mx.google.com", reconnect_max="3s", **options)
+        section = imap_source(server, authserv_id="mx.google.com", reconnect_max="3s", **options)
         daemon = payalert_daemon.start(sources={SOURCE: section})
         if wait_for:
             wait_state(daemon, wait_for)

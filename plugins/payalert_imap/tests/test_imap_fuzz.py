@@ -12,7 +12,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from imap_testkit import bank_records, eml_path
 from payalert_banktext import AlertText, ParsedAlert, builtin_parsers, make_chain
 from payalert_imap.message import read_message
 from payalert_imap.verdict import (
@@ -23,10 +22,11 @@ from payalert_imap.verdict import (
     classify_mail,
     classify_text,
 )
+from payalert_testing.fuzzing import fuzz_settings
+from payalert_testing.imap import bank_records, eml_path
 
 from payalert_core import Direction, Payment
 from payalert_core.bounds import MAX_AMOUNT
-from payalert_core.testing.fuzzing import fuzz_settings
 
 FUZZ = fuzz_settings(250)
 CHAIN = make_chain()

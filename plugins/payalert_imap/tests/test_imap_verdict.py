@@ -7,10 +7,10 @@ import email.policy
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from imap_testkit import UPI_CREDIT, alert_mail, upi_credit_mail
 from payalert_banktext import make_chain
 from payalert_imap.message import read_message
 from payalert_imap.verdict import ReadSettings, classify_mail
+from payalert_testing.imap import UPI_CREDIT, alert_mail, upi_credit_mail
 
 from payalert_core import Direction
 

@@ -26,11 +26,10 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-import pytest
 from aiohttp import web
 
 from .loopback import LoopbackServer
@@ -682,13 +681,3 @@ def _too_many(seconds: float, chat_id: int | str | None = None) -> ApiError:
     """429 with a whole-second ``retry_after``; ``chat_id``: it holds that chat only."""
     seconds = max(1, math.ceil(seconds))
     return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}, chat_id)
-
-
-@pytest.fixture
-def telegram_api() -> Iterator[TelegramAPI]:
-    """A started :class:`TelegramAPI` on a free loopback port, with Telegram's flood limits."""
-    api = TelegramAPI().start()
-    try:
-        yield api
-    finally:
-        api.stop()

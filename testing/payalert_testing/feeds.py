@@ -2,7 +2,7 @@
 
 ``feed-poll`` is a polled source and ``feed-stream`` a stream source; both keep the number of
 lines consumed as their cursor, saved with the payments in one transaction. Loaded only on request
-(``PAYALERT_EXTRA_PLUGINS=payalert_core.testing.feeds``), which ``payalert_daemon`` does.
+(``PAYALERT_EXTRA_PLUGINS=payalert_testing.feeds``), which ``payalert_daemon`` does.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .. import (
+from payalert_core import (
     Direction,
     Payment,
     PolledSource,

@@ -1,6 +1,6 @@
 """A notifier that appends every alert to a JSON-lines file: the test double for a real notifier.
 
-Loaded only on request (``PAYALERT_EXTRA_PLUGINS=payalert_core.testing.recorder``), which the
+Loaded only on request (``PAYALERT_EXTRA_PLUGINS=payalert_testing.recorder``), which the
 ``payalert_daemon`` fixture does for you.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .. import (
+from payalert_core import (
     Duration,
     Notifier,
     NotifierConfig,

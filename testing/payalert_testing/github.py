@@ -9,7 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from payalert_core import sign_sha256 as sign_body
-from payalert_core.testing import DaemonProcess
+
+from .daemon import DaemonProcess
 
 SECRET = "It is a test secret: 7f3c9a1e"
 SOURCE = "gh"

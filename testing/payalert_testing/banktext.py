@@ -1,7 +1,7 @@
 """Measuring the grammar on the shared bank corpus: records, the per-issuer table, leave-one-file-out.
 
 Shared by ``test_banktext_corpus.py`` and ``bench/bench_banktext.py``. The corpus is read at run
-time from ``shared/corpus/bank`` (``payalert_core.testing.corpus_path``); nothing of it is copied here.
+time from ``shared/corpus/bank`` (``payalert_testing.corpus_path``); nothing of it is copied here.
 
 "All fields right" for a payment text: it is read as a payment, and amount, currency, direction,
 account_last4 and reference each equal the value the record states. A field the record does not
@@ -22,7 +22,7 @@ from typing import Any
 
 from payalert_banktext import Reading, read_alert
 
-from payalert_core.testing import corpus_path
+from .corpus import corpus_path
 
 TARGET_FIELDS = ("amount", "currency", "direction", "account_last4", "reference")
 COLUMNS = (

@@ -18,7 +18,7 @@ import yaml
 
 from .recorder import RecordedAlert, read_recorded
 
-TEST_PLUGINS = ("payalert_core.testing.recorder", "payalert_core.testing.feeds")
+TEST_PLUGINS = ("payalert_testing.recorder", "payalert_testing.feeds")
 #: The ``health.token`` of every test daemon: ``health()`` and ``metrics()`` send it.
 HEALTH_TOKEN = "test-health-token-0123456789"
 PLUGIN_SELECTION_VARIABLES = ("PAYALERT_EXTRA_PLUGINS", "PAYALERT_DISABLED_PLUGINS")

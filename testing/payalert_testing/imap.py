@@ -14,7 +14,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
-from payalert_core.testing import corpus_path
+from .corpus import corpus_path
+from .dovecot import DovecotServer
 
 IST = timezone(timedelta(hours=5, minutes=30))
 AUTHSERV = "mx.google.com"
@@ -114,3 +115,19 @@ def scripted_imap_server(handler: type[socketserver.StreamRequestHandler]) -> It
     finally:
         server.shutdown()
         server.server_close()
+
+
+def imap_source(server: DovecotServer, **overrides: object) -> dict[str, object]:
+    """A ``type: imap`` source section pointing at ``server``, with ``overrides`` on top."""
+    options: dict[str, object] = {
+        "type": "imap",
+        "host": server.host,
+        "port": server.port,
+        "security": "tls" if server.tls else "plain",
+        "username": server.username,
+        "password": server.password,
+    }
+    if server.tls:
+        options["ca_file"] = str(server.ca_path)
+    options.update(overrides)
+    return options

@@ -23,10 +23,9 @@ from typing import Any
 
 from aiohttp import web
 
-from payalert_core.testing.loopback import LoopbackServer
-
-from .testdata import deposit_record, p2p_record, pay_record
-from .testfaults import Fault, load_error_messages
+from .binance_data import deposit_record, p2p_record, pay_record
+from .binance_faults import Fault, load_error_messages
+from .loopback import LoopbackServer
 
 __all__ = [
     "DEPOSITS",

@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from payalert_core import Direction, Payment, sign_sha256
-from payalert_core.testing.loopback import LoopbackServer
+
+from .loopback import LoopbackServer
 
 #: The header the built-in ``webhook`` source checks (documented in docs/configuration.md).
 WEBHOOK_SIGNATURE_HEADER = "X-Payalert-Signature"

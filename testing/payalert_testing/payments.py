@@ -24,8 +24,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .. import Direction, InvalidPayment, Notifier, Payment, fallback_alert
-from ..bounds import EARLIEST_TIME, MAX_AMOUNT_DIGITS, MAX_DECIMAL_PLACES
+from payalert_core import Direction, InvalidPayment, Notifier, Payment, fallback_alert
+from payalert_core.bounds import EARLIEST_TIME, MAX_AMOUNT_DIGITS, MAX_DECIMAL_PLACES
 
 #: Any character at all, surrogates and control characters included.
 _ANY_CHARACTER = st.characters(exclude_categories=())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from payalert_core.testing import corpus_path
+from .corpus import corpus_path
 
 GENUINE_FILE = "hdfc_upi_debit_1.eml"
 GENUINE_SENTENCE = (

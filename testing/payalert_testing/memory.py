@@ -9,7 +9,7 @@ from typing import Any
 
 import pluggy
 
-from .. import IngestResult, Payment
+from payalert_core import IngestResult, Payment
 
 
 @dataclass

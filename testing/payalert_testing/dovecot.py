@@ -114,7 +114,7 @@ class DovecotServer:
             "  inet_listener imaps {\n    port = 0\n  }\n"
         )
         capability = "" if self.idle else f"protocol imap {{\n  imap_capability = {NO_IDLE_CAPABILITY}\n}}\n"
-        return f"""# written by payalert_core.testing.dovecot
+        return f"""# written by payalert_testing.dovecot
 base_dir = {self.root}/run
 state_dir = {self.root}/state
 log_path = {self.log_path}
@@ -232,21 +232,6 @@ service anvil {{
     def client_ssl_context(self) -> ssl.SSLContext:
         """An SSL context trusting the test CA (TLS servers only)."""
         return ssl.create_default_context(cafile=str(self.ca_path))
-
-    def source_options(self, **overrides: object) -> dict[str, object]:
-        """The connection part of a ``type: imap`` source section pointing at this server."""
-        options: dict[str, object] = {
-            "type": "imap",
-            "host": self.host,
-            "port": self.port,
-            "security": "tls" if self.tls else "plain",
-            "username": self.username,
-            "password": self.password,
-        }
-        if self.tls:
-            options["ca_file"] = str(self.ca_path)
-        options.update(overrides)
-        return options
 
     @contextlib.contextmanager
     def imap(self) -> Iterator[imaplib.IMAP4]:
@@ -427,16 +412,3 @@ class DovecotFactory:
         """Stop every server and remove its files."""
         for server in self.servers:
             server.cleanup()
-
-
-@pytest.fixture
-def dovecot_server() -> Iterator[DovecotFactory]:
-    """A factory of private Dovecot servers on loopback: ``dovecot_server(tls=True, idle=False)``.
-
-    Fails the test (never skips) when Dovecot is not installed.
-    """
-    factory = DovecotFactory()
-    try:
-        yield factory
-    finally:
-        factory.cleanup()
