@@ -36,11 +36,14 @@ from .source import (
     SourceRuntime,
     StreamSource,
 )
+from .tellings import DEFAULT_WINDOW as DEFAULT_MATCH_WINDOW
+from .tellings import PaymentMatch
 
 #: Marks a function as a payalert hook implementation.
 hookimpl = pluggy.HookimplMarker("payalert")
 
 __all__ = [
+    "DEFAULT_MATCH_WINDOW",
     "FALLBACK_KIND",
     "CliContext",
     "ComponentHealth",
@@ -54,6 +57,7 @@ __all__ = [
     "NotifierRuntime",
     "PayalertError",
     "Payment",
+    "PaymentMatch",
     "PermanentFailure",
     "PolledSource",
     "PolledSourceConfig",
