@@ -13,6 +13,7 @@ from .config import Config, load_config
 from .plugins import Plugins
 
 F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S")
 
 
 class CliContext:
@@ -37,6 +38,37 @@ class CliContext:
         if self._config is None:
             self._config = load_config(self.config_path, self.plugins)
         return self._config
+
+    def source_section(self, config_type: type[S], type_name: str, source_name: str | None) -> tuple[str, S]:
+        """The source named ``source_name`` (or the only one) whose section is a ``config_type``.
+
+        Raises :class:`click.ClickException` saying what to write when there is none, or several
+        and no name was given.
+        """
+        sections = {
+            name: section for name, section in self.config.sources.items() if isinstance(section, config_type)
+        }
+        if source_name is None:
+            if len(sections) != 1:
+                found = ", ".join(sorted(sections)) or "none"
+                raise click.ClickException(
+                    f"{self.config_path}: expected exactly one source with type: {type_name} (found: {found}); "
+                    "choose one with --source"
+                )
+            source_name = next(iter(sections))
+        elif source_name not in sections:
+            raise click.ClickException(
+                f"{self.config_path}: sources.{source_name} is not a source with type: {type_name}"
+            )
+        return source_name, sections[source_name]
+
+    def hook_url(self, source_name: str) -> str:
+        """``http://host:port/hooks/<name>/`` of the configured server, as reached from this machine."""
+        server = self.config.settings.server
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(server.host, server.host)
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{server.port}/hooks/{source_name}/"
 
     def load_source_state(self, source: str, key: str = "cursor") -> Any:
         """A source's saved cursor or state, read from the store (safe while the daemon runs)."""
