@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from payalert_core import Direction, Payment, PaymentMatch, format_amount
@@ -47,6 +48,11 @@ def alert_title(alert: ParsedAlert) -> str:
     return f"{label} debit to {party}" if party else f"{label} debit"
 
 
+def _balance(balance: Decimal, currency: str) -> str:
+    """A balance as shown: an empty account's ``0.00 INR`` too (no amount a payment moves is 0)."""
+    return f"0.00 {currency}" if balance == 0 else format_amount(balance, currency)
+
+
 def alert_payment(
     alert: ParsedAlert,
     *,
@@ -65,7 +71,7 @@ def alert_payment(
     if alert.reference:
         details["Reference"] = alert.reference
     if alert.balance is not None:
-        details["Balance"] = format_amount(alert.balance, alert.currency if alert.currency else "INR")
+        details["Balance"] = _balance(alert.balance, alert.currency or "INR")
     if alert.issuer:
         details["Issuer"] = alert.issuer
     details["Parser"] = alert.parser
