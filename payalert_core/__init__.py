@@ -8,7 +8,7 @@ from __future__ import annotations
 import pluggy
 
 from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
-from .clicontext import CliContext, config_option
+from .clicontext import CliContext, config_option, local_hook_url
 from .configtypes import (
     Duration,
     NotifierConfig,
@@ -81,6 +81,7 @@ __all__ = [
     "headline",
     "hookimpl",
     "is_plausible_time",
+    "local_hook_url",
     "one_line",
     "parse_duration",
     "parse_exact_json",

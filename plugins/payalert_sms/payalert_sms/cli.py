@@ -15,7 +15,7 @@ import aiohttp
 import click
 from payalert_banktext import make_chain, payment_match
 
-from payalert_core import CliContext, config_option
+from payalert_core import CliContext, UserError, config_option
 
 from .config import SmsSourceConfig
 from .gateway import SIGNATURE_HEADER, SMS_RECEIVED, TIMESTAMP_HEADER, ForwardedSms, gateway_signature
@@ -41,7 +41,7 @@ def _settings(source_name: str | None) -> tuple[SmsSourceConfig | None, SmsSetti
         return None, SmsSettings()
     try:
         _, config = state.source_section(SmsSourceConfig, "sms", source_name)
-    except click.ClickException:
+    except UserError:
         if source_name is not None:
             raise
         return None, SmsSettings()
