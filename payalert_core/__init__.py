@@ -37,7 +37,7 @@ from .source import (
     StreamSource,
 )
 from .tellings import DEFAULT_WINDOW as DEFAULT_MATCH_WINDOW
-from .tellings import PaymentMatch
+from .tellings import PaymentMatch, Telling
 
 #: Marks a function as a payalert hook implementation.
 hookimpl = pluggy.HookimplMarker("payalert")
@@ -70,6 +70,7 @@ __all__ = [
     "StartupError",
     "StreamSource",
     "StreamSourceConfig",
+    "Telling",
     "TimeZoneName",
     "UserError",
     "WebhookSecret",

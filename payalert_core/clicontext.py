@@ -12,6 +12,7 @@ import click
 from .config import Config, load_config
 from .errors import UserError
 from .plugins import Plugins
+from .tellings import PaymentMatch, Telling
 
 F = TypeVar("F", bound=Callable[..., Any])
 S = TypeVar("S")
@@ -77,6 +78,26 @@ class CliContext:
             await store.open()
             try:
                 return await store.load_state(f"source:{source}", key)
+            finally:
+                await store.close()
+
+        return asyncio.run(read())
+
+    def stored_tellings(self, match: PaymentMatch) -> list[Telling]:
+        """The stored tellings of the payment ``match`` tells, read from the store (safe while the daemon runs).
+
+        Empty when nothing tells it yet, or when there is no store (the daemon never ran here).
+        """
+        from .store import Store
+
+        if not self.config.store_path.exists():
+            return []
+
+        async def read() -> list[Telling]:
+            store = Store(self.config.store_path)
+            await store.open()
+            try:
+                return await store.tellings_of(match)
             finally:
                 await store.close()
 

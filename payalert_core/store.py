@@ -44,11 +44,13 @@ from .errors import StorageUnavailable, UserError
 from .model import Payment
 from .tellings import (
     TELLINGS_TABLE,
+    PaymentMatch,
     Repeat,
     Telling,
     first_telling,
     known_telling,
     read_tellings,
+    read_tellings_of,
     record_telling,
 )
 
@@ -553,6 +555,10 @@ class Store:
     async def tellings(self, source: str, external_id: str) -> list[Telling]:
         """Every telling of the payment this source's payment belongs to, the first one first."""
         return await self.read(lambda connection: read_tellings(connection, source, external_id))
+
+    async def tellings_of(self, match: PaymentMatch) -> list[Telling]:
+        """Every stored telling of the payment ``match`` tells (what a new telling would repeat)."""
+        return await self.read(lambda connection: read_tellings_of(connection, match))
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""

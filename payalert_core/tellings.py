@@ -106,21 +106,30 @@ def known_telling(connection: sqlite3.Connection, source: str, external_id: str)
 
 
 def first_telling(connection: sqlite3.Connection, match: PaymentMatch) -> tuple[int, str, str] | None:
-    """``(id, source, external_id)`` of the first telling of the payment ``match`` tells, or None."""
+    """``(id, source, external_id)`` of the first telling of the payment ``match`` tells, or None.
+
+    A stored telling matches when it and the first telling of its payment both tell the same
+    payment as ``match`` (a repeat without a reference cannot link two different references).
+    """
     lowest = match.told_at.timestamp() - match.window.total_seconds()
     highest = match.told_at.timestamp() + match.window.total_seconds()
     rows = connection.execute(
-        "SELECT id, reference, fingerprint, told_at, first_id FROM tellings WHERE issuer = ?"
-        " AND (reference = ? OR (fingerprint = ? AND told_at BETWEEN ? AND ?)) ORDER BY id",
+        "SELECT t.reference, t.fingerprint, t.told_at, f.id, f.source, f.external_id, f.reference"
+        " FROM tellings t JOIN tellings f ON f.id = COALESCE(t.first_id, t.id)"
+        " WHERE t.issuer = ? AND (t.reference = ? OR (t.fingerprint = ? AND t.told_at BETWEEN ? AND ?))"
+        " ORDER BY t.id",
         (match.issuer, match.reference, match.fingerprint, lowest, highest),
     ).fetchall()
-    for telling_id, reference, fingerprint, told_at, first_id in rows:
-        if match.same_payment(reference, fingerprint, told_at):
-            root = first_id if first_id is not None else telling_id
-            found = connection.execute("SELECT source, external_id FROM tellings WHERE id = ?", (root,))
-            source, external_id = found.fetchone()
-            return root, source, external_id
+    for reference, fingerprint, told_at, first_id, source, external_id, first_reference in rows:
+        if match.same_payment(reference, fingerprint, told_at) and not _other_reference(
+            match, first_reference
+        ):
+            return first_id, source, external_id
     return None
+
+
+def _other_reference(match: PaymentMatch, reference: str | None) -> bool:
+    return bool(match.reference and reference and match.reference != reference)
 
 
 def record_telling(
@@ -166,3 +175,9 @@ def read_tellings(connection: sqlite3.Connection, source: str, external_id: str)
         Telling(src, ext, issuer, ref, fp, datetime.fromtimestamp(at, UTC), first_src, first_ext)
         for src, ext, issuer, ref, fp, at, first_src, first_ext in rows
     ]
+
+
+def read_tellings_of(connection: sqlite3.Connection, match: PaymentMatch) -> list[Telling]:
+    """Every stored telling of the payment ``match`` tells, the first one first; empty when none is stored."""
+    first = first_telling(connection, match)
+    return [] if first is None else read_tellings(connection, first[1], first[2])

@@ -79,3 +79,11 @@ async def test_payments_without_a_match_are_stored_as_before(store):
     result = await store.ingest_matching([payment("plain"), told("m", "phone", "5:credit")], LANES, {})
     assert len(result.new_event_ids) == 2
     assert await store.tellings("shop", "plain") == []
+
+
+async def test_the_tellings_a_new_telling_would_repeat_are_found_by_its_match(store):
+    await store.ingest_matching([told("a", "phone", "9:credit")], LANES, {})
+    await store.ingest_matching([told("b", "mail", None, minutes=3)], LANES, {})
+    found = await store.tellings_of(told("c", "phone", None, minutes=5).match)
+    assert [(t.external_id, t.is_repeat) for t in found] == [("a", False), ("b", True)]
+    assert await store.tellings_of(told("d", "phone", "10:credit").match) == []

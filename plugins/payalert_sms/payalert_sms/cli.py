@@ -63,7 +63,11 @@ def _settings(source_name: str | None) -> tuple[SmsSourceConfig | None, SmsSetti
 )
 @config_option
 def explain(text: str, sender: str, received_at: str | None, source_name: str | None) -> None:
-    """Print what payalert makes of one SMS as JSON: trusted sender or not, the payment, or why none."""
+    """Print what payalert makes of one SMS as JSON: trusted sender or not, the payment, or why none.
+
+    With a configured sms source, ``told_before`` lists the stored tellings of the same payment
+    (the first alerted; this SMS would be a repeat of it).
+    """
     config, settings = _settings(source_name)
     state = click.get_current_context().find_object(CliContext)
     body = sys.stdin.read() if text == "-" else text
@@ -93,6 +97,19 @@ def explain(text: str, sender: str, received_at: str | None, source_name: str | 
             "fingerprint": match.fingerprint,
             "window_seconds": match.window.total_seconds(),
         }
+    )
+    document["told_before"] = (
+        [
+            {
+                "source": t.source,
+                "external_id": t.external_id,
+                "alerted": not t.is_repeat,
+                "told_at": t.told_at.isoformat(),
+            }
+            for t in state.stored_tellings(match)
+        ]
+        if match is not None and config is not None and state is not None
+        else None
     )
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sms_testkit import HDFC_CREDIT, SOURCE
+from sms_testkit import HDFC_CREDIT, SOURCE, post_sms
 
 CREDIT = HDFC_CREDIT.format(amount="2,500.00", ref="612345678901")
 
@@ -35,6 +35,18 @@ def test_explain_says_why_a_phone_number_is_no_bank(tmp_path: Path) -> None:
     document = json.loads(result.stdout)
     assert document["outcome"] == "untrusted" and document["trusted_sender"] is False
     assert "no bank's registered sender id" in document["reason"] and document["same_payment_as"] is None
+
+
+def test_explain_shows_the_stored_telling_an_sms_would_repeat(sms_daemon) -> None:
+    daemon = sms_daemon()
+    before = json.loads(daemon.cli("sms", "explain", "--text", CREDIT, "--from", "VM-HDFCBK").stdout)
+    assert before["told_before"] == []
+    assert post_sms(daemon, "AX-HDFCBK-S", CREDIT).status == 202
+    again = post_sms(daemon, "VM-HDFCBK", CREDIT)
+    assert again.json()["status"] == "repeat"
+    result = daemon.cli("sms", "explain", "--text", CREDIT, "--from", "JD-HDFCBK")
+    told = json.loads(result.stdout)["told_before"]
+    assert [(t["source"], t["alerted"]) for t in told] == [(SOURCE, True), (SOURCE, False)], result.stderr
 
 
 def test_explain_with_a_source_uses_its_accounts(sms_daemon) -> None:
