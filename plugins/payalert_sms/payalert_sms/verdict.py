@@ -91,7 +91,7 @@ class SmsVerdict:
             match = payment_match(self.alert, self.sms.received_at, settings.repeat_window, self.issuer)
             try:
                 return alert_payment(
-                    self.alert, source=source, external_id=self.external_id, raw=self._raw(), match=match
+                    self.alert, source=source, external_id=self.external_id, raw=self.raw(), match=match
                 )
             except InvalidPayment as error:  # e.g. an amount of 10^15 or more: say a bank SMS came
                 return _notice(self, source, UNPARSED_KIND, f"the alert's {error}")
@@ -101,7 +101,8 @@ class SmsVerdict:
             return _notice(self, source, UNPARSED_KIND, self.reason or "")
         return None
 
-    def _raw(self) -> dict[str, Any]:
+    def raw(self) -> dict[str, Any]:
+        """What a payment or notice keeps of the SMS (never its text: an OTP is a secret)."""
         return {
             "outcome": self.outcome,
             "from": self.sms.sender,
@@ -148,7 +149,7 @@ def _notice(verdict: SmsVerdict, source: str, kind: str, reason: str) -> Payment
             "Reason": reason,
             "What to do": _NEXT_STEPS[kind],
         },
-        raw=verdict._raw(),
+        raw=verdict.raw(),
     )
 
 
@@ -189,6 +190,10 @@ def _untrusted(
     base: dict[str, Any],
 ) -> SmsVerdict:
     """An SMS from no issuer's DLT header: never a payment; bank-like ones are counted and may be told."""
+    if isinstance(result, NotATransaction):  # an OTP, an offer …: nothing to warn about, nothing kept
+        return SmsVerdict(
+            "not_bank", reason=f"not from a bank's sender id, and no payment: {result.reason}", **base
+        )
     if not isinstance(result, ParsedAlert) and not looks_transactional(sms.text):
         return SmsVerdict("not_bank", reason="not from a bank's sender id and not about money", **base)
     reason = (

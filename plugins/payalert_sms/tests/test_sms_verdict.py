@@ -49,9 +49,12 @@ def test_an_ordinary_text_from_a_number_is_no_bank_s() -> None:
     )
 
 
-def test_an_otp_from_the_bank_is_ignored() -> None:
-    result = verdict("VM-HDFCBK", "482910 is your OTP for a txn of Rs.2,000.00 at SHOP. Do not share it.")
+def test_an_otp_is_ignored_and_never_told_whoever_sent_it() -> None:
+    otp = "482910 is your OTP for a txn of Rs.2,000.00 at SHOP. Do not share it."
+    result = verdict("VM-HDFCBK", otp)
     assert result.outcome == "ignored" and result.kind == "otp"
+    stranger = verdict("+919876543210", otp, spoofed_notice=True)
+    assert stranger.outcome == "not_bank" and stranger.to_payment("phone", SmsSettings()) is None
 
 
 def test_a_bank_sms_about_money_that_no_parser_reads_is_an_unparsed_notice() -> None:
