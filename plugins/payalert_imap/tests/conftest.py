@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotServer
+from imap_testkit import SOURCE, wait_state
 
-SOURCE = "bank"
+from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotServer
 
 
 @pytest.fixture
@@ -30,17 +30,3 @@ def watch_mailbox(
         return daemon
 
     return start
-
-
-def source_health(daemon: DaemonProcess, name: str = SOURCE) -> dict[str, Any]:
-    """The source's entry in /health."""
-    return daemon.health().json()["sources"][name]
-
-
-def wait_state(daemon: DaemonProcess, state: str, name: str = SOURCE, timeout: float = 20) -> dict[str, Any]:
-    """Wait until the source's connection is ``state`` ("watching": idle or polling)."""
-    wanted = ("idle", "polling", "watching") if state == "watching" else (state,)
-    return daemon.wait_for(
-        lambda: (lambda h: h if h.get("connection") in wanted else None)(source_health(daemon, name)),
-        timeout=timeout,
-    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import SOURCE, source_health, wait_state
-from imap_testkit import alert_mail, upi_credit_mail
+from imap_testkit import SOURCE, alert_mail, source_health, upi_credit_mail, wait_state
 
 from payalert_core.testing import DaemonFactory
 

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import SOURCE, source_health, wait_state
-from imap_testkit import scripted_imap_server, upi_credit_mail
+from imap_testkit import SOURCE, scripted_imap_server, source_health, upi_credit_mail, wait_state
 from payalert_imap.config import ImapSourceConfig
 from payalert_imap.connection import ConnectionLost, IdleOutcome, MailboxConnection, idle_outcome, search_date
 
