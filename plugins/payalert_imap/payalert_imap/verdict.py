@@ -123,9 +123,9 @@ class Verdict:
             "from": self.sender or None,
         }
         if alert is not None:
-            document.update(_alert_fields(alert))
+            document.update(alert.to_json())
         elif self.alert is not None:
-            document["parsed"] = _alert_fields(self.alert)
+            document["parsed"] = self.alert.to_json()
         return document
 
     def to_payment(
@@ -145,22 +145,6 @@ class Verdict:
         if self.outcome in ("suspicious", "unparsed", "other_account"):
             return _notice(self, context or {})
         return None
-
-
-def _alert_fields(alert: ParsedAlert) -> dict[str, Any]:
-    return {
-        "amount": str(alert.amount),
-        "currency": alert.currency,
-        "direction": alert.direction,
-        "account_last4": alert.account_last4,
-        "counterparty": alert.counterparty,
-        "vpa": alert.vpa,
-        "reference": alert.reference,
-        "occurred_at": alert.occurred_at.isoformat(),
-        "balance": None if alert.balance is None else str(alert.balance),
-        "channel": alert.channel,
-        **({"details": alert.details} if alert.details else {}),
-    }
 
 
 def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) -> Verdict:

@@ -65,8 +65,7 @@ class SmsVerdict:
 
     def to_json(self) -> dict[str, Any]:
         """The explain document: the sender's issuer, the outcome and why, the payment's fields."""
-        alert = self.alert
-        return {
+        document: dict[str, Any] = {
             "outcome": self.outcome,
             "from": self.sms.sender,
             "issuer": self.issuer.name if self.issuer else None,
@@ -74,16 +73,10 @@ class SmsVerdict:
             "kind": self.kind,
             "parser": self.parser,
             "reason": self.reason,
-            "amount": str(alert.amount) if alert else None,
-            "currency": alert.currency if alert else None,
-            "direction": alert.direction if alert else None,
-            "account_last4": alert.account_last4 if alert else None,
-            "counterparty": alert.counterparty if alert else None,
-            "vpa": alert.vpa if alert else None,
-            "reference": alert.reference if alert else None,
-            "occurred_at": alert.occurred_at.isoformat() if alert else None,
-            "channel": alert.channel if alert else None,
         }
+        if self.alert is not None:
+            document.update(self.alert.to_json())
+        return document
 
     def to_payment(self, source: str, settings: SmsSettings) -> Payment | None:
         """The payment or notice this SMS alerts as, or None when it alerts nothing."""
