@@ -9,7 +9,7 @@ import pluggy
 
 from .backoff import backoff_delay
 from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
-from .clicontext import CliContext, config_option
+from .clicontext import CliContext, config_option, local_hook_url
 from .configtypes import (
     Duration,
     NotifierConfig,
@@ -39,11 +39,14 @@ from .source import (
     SourceRuntime,
     StreamSource,
 )
+from .tellings import DEFAULT_WINDOW as DEFAULT_MATCH_WINDOW
+from .tellings import PaymentMatch, Telling
 
 #: Marks a function as a payalert hook implementation.
 hookimpl = pluggy.HookimplMarker("payalert")
 
 __all__ = [
+    "DEFAULT_MATCH_WINDOW",
     "FALLBACK_KIND",
     "CliContext",
     "ComponentHealth",
@@ -57,6 +60,7 @@ __all__ = [
     "NotifierRuntime",
     "PayalertError",
     "Payment",
+    "PaymentMatch",
     "PermanentFailure",
     "PolledSource",
     "PolledSourceConfig",
@@ -72,6 +76,7 @@ __all__ = [
     "StartupError",
     "StreamSource",
     "StreamSourceConfig",
+    "Telling",
     "TimeZoneName",
     "UserError",
     "WebhookSecret",
@@ -84,6 +89,7 @@ __all__ = [
     "headline",
     "hookimpl",
     "is_plausible_time",
+    "local_hook_url",
     "one_line",
     "parse_duration",
     "parse_exact_json",

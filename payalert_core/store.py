@@ -42,6 +42,17 @@ from .deliverycounts import DeliveryCounts
 from .diskspace import BUSY_TIMEOUT_MS, DiskPressure, is_disk_full, refused_for_space
 from .errors import StorageUnavailable, UserError
 from .model import Payment
+from .tellings import (
+    TELLINGS_TABLE,
+    PaymentMatch,
+    Repeat,
+    Telling,
+    first_telling,
+    known_telling,
+    read_tellings,
+    read_tellings_of,
+    record_telling,
+)
 
 T = TypeVar("T")
 
@@ -98,6 +109,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (owner, key)
     );
     """,
+    TELLINGS_TABLE,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -139,6 +151,8 @@ class StoredIngest(NamedTuple):
 
     new_event_ids: list[int]
     duplicates: int
+    #: Payments stored as later tellings of one that already alerted (``ingest_matching`` only).
+    repeats: tuple[Repeat, ...] = ()
 
 
 def _now_iso() -> str:
@@ -521,6 +535,31 @@ class Store:
             self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
         return stored
 
+    async def ingest_matching(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> StoredIngest:
+        """:meth:`ingest`, where a payment with a ``match`` another telling already made is a repeat.
+
+        A repeat is kept in ``tellings``, linked to the first telling, and gets no delivery; the
+        check and the write are one transaction (see :mod:`payalert_core.tellings`).
+        """
+        if self.disk.refusing_payments:
+            raise refused_for_space()
+        stored: StoredIngest = await self.write(
+            lambda connection: _ingest_matching(connection, payments, lanes, state)
+        )
+        for lane in lanes:
+            self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
+        return stored
+
+    async def tellings(self, source: str, external_id: str) -> list[Telling]:
+        """Every telling of the payment this source's payment belongs to, the first one first."""
+        return await self.read(lambda connection: read_tellings(connection, source, external_id))
+
+    async def tellings_of(self, match: PaymentMatch) -> list[Telling]:
+        """Every stored telling of the payment ``match`` tells (what a new telling would repeat)."""
+        return await self.read(lambda connection: read_tellings_of(connection, match))
+
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
         await self.write(lambda connection: _save_state(connection, owner, key, value))
@@ -703,6 +742,33 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
     if state:
         connection.executemany(_SAVE_STATE, state)
     return results
+
+
+def _ingest_matching(
+    connection: sqlite3.Connection,
+    payments: Sequence[Payment],
+    lanes: Sequence[Lane],
+    state: dict[tuple[str, str], Any],
+) -> StoredIngest:
+    """One ingest whose matched payments are first looked up among the stored tellings."""
+    created = _now_iso()
+    alerting: list[Payment] = []
+    repeats: list[Repeat] = []
+    redelivered = 0
+    for payment in payments:
+        match = payment.match
+        if match is None:
+            alerting.append(payment)
+        elif known_telling(connection, payment.source, payment.external_id):
+            redelivered += 1
+        elif (first := first_telling(connection, match)) is not None:
+            record_telling(connection, payment.source, payment.external_id, match, first[0], created)
+            repeats.append(Repeat(payment.source, payment.external_id, first[1], first[2]))
+        else:
+            record_telling(connection, payment.source, payment.external_id, match, None, created)
+            alerting.append(payment)
+    (stored,) = _bulk_ingest(connection, [_IngestRequest(alerting, lanes, state)])
+    return StoredIngest(stored.new_event_ids, stored.duplicates + redelivered, tuple(repeats))
 
 
 _COUNT_WAITING = (
