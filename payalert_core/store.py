@@ -150,6 +150,13 @@ class _IngestRequest(NamedTuple):
     state: dict[tuple[str, str], Any]
 
 
+class Transfers(NamedTuple):
+    """Money moved in and out, as ``transfers_since`` read it, and the newest event id it saw."""
+
+    last_id: int
+    rows: list[tuple[float, str, str, str]]
+
+
 class StoredIngest(NamedTuple):
     """What one ingest wrote: new event ids and the number of duplicates dropped."""
 
@@ -656,12 +663,23 @@ class Store:
 
         return await self.read(query)
 
-    async def transfers_since(self, since: float) -> list[tuple[float, str, str, str]]:
-        """``(occurred_epoch, direction, currency, amount)`` of money moved in or out since ``since``.
+    async def transfers_since(self, since: float, after_id: int = 0) -> Transfers:
+        """Money moved in or out since ``since`` (epoch seconds), in events after ``after_id``.
 
-        Notices are left out; the amount is the exact decimal text (sum it as ``Decimal``).
+        Rows are ``(occurred_epoch, direction, currency, amount)``, the amount as its exact decimal
+        text; notices are left out. ``last_id`` is the newest event read: pass it as ``after_id``
+        next time to read only what was stored since (events never change once stored).
         """
-        return await self.read(lambda connection: connection.execute(TRANSFERS_SINCE, (since,)).fetchall())
+
+        def query(connection: sqlite3.Connection) -> Transfers:
+            (last_id,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
+            if after_id:
+                rows = connection.execute(TRANSFERS_ADDED, (since, after_id, last_id)).fetchall()
+            else:
+                rows = connection.execute(TRANSFERS_SINCE, (since, last_id)).fetchall()
+            return Transfers(last_id, rows)
+
+        return await self.read(query)
 
     async def unsent_deliveries(self) -> list[tuple[str, str, bool, int]]:
         """``(notifier, status, tried, count)`` of deliveries not yet sent; ``tried``: attempted before."""
@@ -763,11 +781,15 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
     return results
 
 
-#: Read by ``transfers_since``: the covering index ``events_money_by_time`` holds every column.
-TRANSFERS_SINCE = (
+_TRANSFERS = (
     "SELECT occurred_epoch, direction, currency, amount FROM events"
-    " WHERE amount IS NOT NULL AND occurred_epoch >= ? AND direction IN ('in', 'out')"
+    " WHERE amount IS NOT NULL AND direction IN ('in', 'out')"
 )
+#: Read by ``transfers_since``: all of a period from the covering index ``events_money_by_time``
+#: (``+id``: the id bound is checked in the index, never used to walk the table).
+TRANSFERS_SINCE = _TRANSFERS + " AND occurred_epoch >= ? AND +id <= ?"
+#: Read by ``transfers_since`` after an earlier read: only the events stored since, by id.
+TRANSFERS_ADDED = _TRANSFERS + " AND +occurred_epoch >= ? AND id > ? AND id <= ?"
 #: Read by ``unsent_deliveries``, from the partial index ``deliveries_unsent``.
 UNSENT_DELIVERIES = (
     "SELECT notifier, status, attempts > 0, COUNT(*) FROM deliveries WHERE status != 'sent'"

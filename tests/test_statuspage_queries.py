@@ -44,7 +44,7 @@ async def test_totals_per_day_count_money_in_and_out_exactly_and_never_notices(s
         LANES,
         {},
     )
-    totals = {t.currency: t for t in await queries.money_per_day(store, TODAY, UTC)}
+    totals = {t.currency: t for t in await queries.MoneyTally().per_day(store, TODAY, UTC)}
     assert set(totals) == {"INR", "USDT"}
     inr = totals["INR"]
     assert inr.received_today == Decimal("0.30")  # exact: 0.1 + 0.2 as decimals
@@ -71,19 +71,40 @@ async def test_days_are_the_page_time_zones_and_older_money_is_left_out(store):
         LANES,
         {},
     )
-    (kolkata,) = await queries.money_per_day(store, TODAY, KOLKATA)
+    (kolkata,) = await queries.MoneyTally().per_day(store, TODAY, KOLKATA)
     assert kolkata.received_today == Decimal(9)
     assert kolkata.received_per_day[0] == Decimal(3)
     assert kolkata.received == Decimal(12)
-    (utc,) = await queries.money_per_day(store, TODAY, UTC)
+    (utc,) = await queries.MoneyTally().per_day(store, TODAY, UTC)
     assert utc.received_per_day[-2] == Decimal(7)
 
 
 async def test_a_payment_counts_once_however_often_it_arrives(store):
     await store.ingest([money("a", "10")], LANES, {})
     await store.ingest([money("a", "10"), money("a", "10")], LANES, {})
-    (totals,) = await queries.money_per_day(store, TODAY, UTC)
+    (totals,) = await queries.MoneyTally().per_day(store, TODAY, UTC)
     assert totals.received_today == Decimal(10)
+
+
+async def test_a_kept_tally_adds_only_what_was_stored_since_and_matches_a_fresh_count(store):
+    tally = queries.MoneyTally()
+    await store.ingest([money("a", "1.10"), money("b", "2", direction=Direction.OUT)], LANES, {})
+    (first,) = await tally.per_day(store, TODAY, UTC)
+    assert first.received == Decimal("1.10")
+    earlier = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    await store.ingest(
+        [money("a", "1.10"), money("c", "0.05", at=earlier), money("n", None, direction=Direction.NONE)],
+        LANES,
+        {},
+    )
+    await store.ingest([money("d", "3", currency="USD")], LANES, {})
+    kept = {t.currency: t for t in await tally.per_day(store, TODAY, UTC)}
+    fresh = {t.currency: t for t in await queries.MoneyTally().per_day(store, TODAY, UTC)}
+    assert kept == fresh
+    assert kept["INR"].received == Decimal("1.15") and kept["INR"].sent == Decimal(2)
+    assert kept["USD"].received_today == Decimal(3)
+    usd, _ = await tally.per_day(store, TODAY + timedelta(days=1), UTC)  # a new day counts afresh
+    assert usd.currency == "USD" and usd.received_today == 0 and usd.received_per_day[-2] == Decimal(3)
 
 
 async def test_deliveries_are_counted_waiting_retrying_and_failed(store):
@@ -123,7 +144,12 @@ async def test_recent_payments_are_the_newest_fifty(store):
 @pytest.mark.parametrize(
     ("query", "parameters", "index"),
     [
-        (store_module.TRANSFERS_SINCE, (0,), "SEARCH events USING COVERING INDEX events_money_by_time"),
+        (store_module.TRANSFERS_SINCE, (0, 10**9), "SEARCH events USING COVERING INDEX events_money_by_time"),
+        (
+            store_module.TRANSFERS_ADDED,
+            (0, 100, 200),
+            "SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+        ),
         # A partial index: it holds only the deliveries not yet sent, so reading all of it is cheap.
         (store_module.UNSENT_DELIVERIES, (), "USING COVERING INDEX deliveries_unsent"),
         (
@@ -132,7 +158,7 @@ async def test_recent_payments_are_the_newest_fifty(store):
             "SEARCH state USING INDEX sqlite_autoindex_state_1",
         ),
     ],
-    ids=["totals", "deliveries", "cursors"],
+    ids=["totals", "totals-added", "deliveries", "cursors"],
 )
 async def test_the_pages_queries_use_indexes(store, query, parameters, index):
     await store.ingest([money(str(i), "1") for i in range(200)], LANES, {("source:shop", "cursor"): 1})
@@ -166,7 +192,7 @@ async def test_a_store_from_before_the_money_columns_is_filled_in_when_it_opens(
             (datetime(2026, 12, 3, 2, 30, tzinfo=UTC).timestamp(), "in", "INR", "12.50"),
             (datetime(2026, 12, 3, 9, 0, tzinfo=UTC).timestamp(), "none", None, None),
         ]
-        (totals,) = await queries.money_per_day(store, TODAY, UTC)
+        (totals,) = await queries.MoneyTally().per_day(store, TODAY, UTC)
         assert totals.received_today == Decimal("12.50")
     finally:
         await store.close()

@@ -69,22 +69,39 @@ def day_starts(today: date, zone: tzinfo) -> list[float]:
     ]
 
 
-async def money_per_day(store: Store, today: date, zone: tzinfo) -> list[CurrencyTotals]:
-    """Received and sent per currency for each of the last ``DAYS`` days in ``zone``, by most received.
+class MoneyTally:
+    """Received and sent per currency for each of the last ``DAYS`` days, kept between page renders.
 
-    Counted from each payment's ``occurred_at``; a payment dated after today (a clock ahead) counts
-    today. Notices never count: they carry no amount, or no direction.
+    The first render of a day reads the whole period (one covering index); later ones read only
+    the payments stored since, by id, and add them: stored payments never change, so the totals
+    stay exact. A new day, or another time zone, counts again from the start.
     """
-    starts = day_starts(today, zone)
-    found: dict[str, CurrencyTotals] = {}
-    for occurred, direction, currency, amount in await store.transfers_since(starts[0]):
-        totals = found.get(currency)
-        if totals is None:
-            totals = found[currency] = CurrencyTotals(currency)
-        day = bisect.bisect_right(starts, occurred) - 1
-        column = totals.received_per_day if direction == "in" else totals.sent_per_day
-        column[day] += Decimal(amount)
-    return sorted(found.values(), key=lambda totals: (-totals.received, totals.currency))
+
+    def __init__(self) -> None:
+        self._period: tuple[date, str] | None = None
+        self._starts: list[float] = []
+        self._last_id = 0
+        self._found: dict[str, CurrencyTotals] = {}
+
+    async def per_day(self, store: Store, today: date, zone: tzinfo) -> list[CurrencyTotals]:
+        """The totals up to ``today`` in ``zone``, by most received.
+
+        Counted by each payment's ``occurred_at``; a payment dated after today (a clock ahead)
+        counts today. Notices never count: they carry no amount, or no direction.
+        """
+        period = (today, str(zone))
+        if period != self._period:
+            self._period, self._starts, self._last_id, self._found = period, day_starts(today, zone), 0, {}
+        starts, found = self._starts, self._found
+        read = await store.transfers_since(starts[0], after_id=self._last_id)
+        for occurred, direction, currency, amount in read.rows:
+            totals = found.get(currency)
+            if totals is None:
+                totals = found[currency] = CurrencyTotals(currency)
+            column = totals.received_per_day if direction == "in" else totals.sent_per_day
+            column[bisect.bisect_right(starts, occurred) - 1] += Decimal(amount)
+        self._last_id = read.last_id
+        return sorted(found.values(), key=lambda totals: (-totals.received, totals.currency))
 
 
 async def deliveries_by_notifier(store: Store) -> dict[str, NotifierDeliveries]:

@@ -27,6 +27,7 @@ from .access import (
     visitor,
 )
 from .passwords import password_matches
+from .queries import MoneyTally
 from .settings import StatusPageSettings
 from .view import StatusHost, build_view
 
@@ -67,6 +68,7 @@ class StatusPage:
         self.redact = redact
         self.wake_deliveries = wake_deliveries
         self._checking = asyncio.Semaphore(1)  # one scrypt at a time: 32 MiB each
+        self._tally = MoneyTally()
 
     def mount(self, app: web.Application) -> None:
         """Add the routes and the template loader to ``app``."""
@@ -94,7 +96,7 @@ class StatusPage:
         who = visitor(request, self.settings, self.sessions)
         if who is None:
             raise web.HTTPSeeOther("/status/login")
-        view = await build_view(self.host, self.settings.timezone, self.redact)
+        view = await build_view(self.host, self.settings.timezone, self.redact, self._tally)
         queued = request.query.get("queued", "")
         return self._render(
             "status.html",

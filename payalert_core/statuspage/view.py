@@ -100,7 +100,9 @@ class StatusView:
     days: int
 
 
-async def build_view(host: StatusHost, timezone: str, redact: Callable[[str], str]) -> StatusView:
+async def build_view(
+    host: StatusHost, timezone: str, redact: Callable[[str], str], tally: queries.MoneyTally
+) -> StatusView:
     """Read the daemon's state and the store once, and lay it out for the page."""
     zone = ZoneInfo(timezone)
     now = datetime.now(UTC)
@@ -108,7 +110,7 @@ async def build_view(host: StatusHost, timezone: str, redact: Callable[[str], st
     today = now.astimezone(zone).date()
     cursors = await queries.cursor_times(host.store)
     deliveries = await queries.deliveries_by_notifier(host.store)
-    totals = await queries.money_per_day(host.store, today, zone)
+    totals = await tally.per_day(host.store, today, zone)
     payments = await queries.recent_payments(host.store)
     return StatusView(
         rendered_at=clock.moment(now.timestamp()),
