@@ -52,10 +52,12 @@ def chromium(width: int = DESKTOP[0], height: int = DESKTOP[1]) -> Iterator[WebD
         session.quit()
 
 
-def save_page_screenshot(session: WebDriver, path: Path, width: int, min_height: int) -> None:
-    """A PNG of the whole page at ``width`` CSS pixels (at least ``min_height`` tall)."""
+def save_page_screenshot(
+    session: WebDriver, path: Path, width: int, min_height: int, max_height: int = 4000
+) -> None:
+    """A PNG of the page at ``width`` CSS pixels, as tall as the page (within the bounds given)."""
     session.set_window_size(width, min_height)
     height = session.execute_script("return document.documentElement.scrollHeight")
-    session.set_window_size(width, max(min_height, min(int(height), 4000)))
+    session.set_window_size(width, max(min_height, min(int(height), max_height)))
     path.parent.mkdir(parents=True, exist_ok=True)
     session.save_screenshot(str(path))
