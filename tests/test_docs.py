@@ -11,6 +11,7 @@ from payalert_core import PolledSourceConfig, SourceConfig, StreamSourceConfig
 from payalert_core.config import DeliverySettings, HealthSettings, ServerSettings, Settings
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
+from payalert_core.statuspage.settings import StatusPageSettings
 
 REFERENCE = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
 MODELS = [
@@ -18,6 +19,7 @@ MODELS = [
     ServerSettings,
     DeliverySettings,
     HealthSettings,
+    StatusPageSettings,
     SourceConfig,
     PolledSourceConfig,
     StreamSourceConfig,
