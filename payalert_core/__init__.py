@@ -9,7 +9,7 @@ import pluggy
 
 from .backoff import backoff_delay
 from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
-from .clicontext import CliContext, config_option
+from .clicontext import CliContext, config_option, local_hook_url
 from .configtypes import (
     Duration,
     NotifierConfig,
@@ -40,11 +40,14 @@ from .source import (
     SourceRuntime,
     StreamSource,
 )
+from .tellings import DEFAULT_WINDOW as DEFAULT_MATCH_WINDOW
+from .tellings import PaymentMatch, Telling
 
 #: Marks a function as a payalert hook implementation.
 hookimpl = pluggy.HookimplMarker("payalert")
 
 __all__ = [
+    "DEFAULT_MATCH_WINDOW",
     "FALLBACK_KIND",
     "CliContext",
     "ComponentHealth",
@@ -58,6 +61,7 @@ __all__ = [
     "NotifierRuntime",
     "PayalertError",
     "Payment",
+    "PaymentMatch",
     "PermanentFailure",
     "PolledSource",
     "PolledSourceConfig",
@@ -74,6 +78,7 @@ __all__ = [
     "StatusUpdate",
     "StreamSource",
     "StreamSourceConfig",
+    "Telling",
     "TimeZoneName",
     "UserError",
     "WebhookSecret",
@@ -86,6 +91,7 @@ __all__ = [
     "headline",
     "hookimpl",
     "is_plausible_time",
+    "local_hook_url",
     "one_line",
     "parse_duration",
     "parse_exact_json",

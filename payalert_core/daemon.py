@@ -7,6 +7,7 @@ import contextlib
 import errno
 import logging
 import signal
+from datetime import datetime
 from typing import Any, cast
 
 from aiohttp import web
@@ -27,6 +28,8 @@ from .runtime import NotifierRuntimeImpl, SourceRuntimeImpl, SourceServices
 from .scheduling import PollScheduler, StreamSupervisor
 from .server import build_app
 from .source import PolledSource, PushSource, Source, StreamSource
+from .statuspage.access import SessionBook
+from .statuspage.routes import StatusPage
 from .store import Lane, Store
 
 log = logging.getLogger("payalert.daemon")
@@ -54,6 +57,7 @@ class Daemon:
         self.stop_requested = asyncio.Event()
         self.reload_requested = asyncio.Event()
         self.port: int | None = None
+        self.status_sessions = SessionBook()  # logins to the status page outlive config reloads
         self.catch_up = CatchUp(self.store, config.settings.catch_up_after.total_seconds())
         self._first_start = True
         self._heartbeat: asyncio.Task | None = None
@@ -74,6 +78,16 @@ class Daemon:
         """HTTP status and body of /health."""
         counts = await self.store.delivery_counts()
         return health_document(self.source_health, self.notifier_health, counts, self.store.write_health())
+
+    def next_poll(self, source: str) -> datetime | None:
+        """When a polled source runs next (None for push and stream sources)."""
+        return self.scheduler.next_run(source)
+
+    def _status_page(self) -> StatusPage | None:
+        settings = self.config.settings.status_page
+        if not settings.enabled:
+            return None
+        return StatusPage(self, settings, self.status_sessions, self.config.redact, self.delivery.wake)
 
     async def metrics_text(self) -> bytes:
         """Body of /metrics."""
@@ -176,6 +190,7 @@ class Daemon:
             protect_metrics=access.protect_metrics,
             body_timeout=server.body_timeout.total_seconds(),
             connections=connections,
+            status_page=self._status_page(),
         )
         # aiohttp's keep-alive timer runs from the moment a connection opens (and again after each
         # answer) and closes it if no complete request has arrived: it bounds the time to send headers.

@@ -32,6 +32,7 @@ from .bounds import (
     safe_details,
     safe_external_id,
 )
+from .tellings import PaymentMatch
 
 _CURRENCY = re.compile(r"[A-Z0-9]{2,12}")
 #: How long a payment's ``status`` may be.
@@ -96,6 +97,9 @@ class Payment:
     identity: str | None = None
     #: The status this alert reports (``pending``, ``credited``, ``buyer paid``, ``completed``…).
     status: str | None = None
+    #: How to recognise this payment told again by another source (see :mod:`payalert_core.tellings`);
+    #: used at ingest only, never stored with the payment.
+    match: PaymentMatch | None = field(default=None, compare=False, repr=False)
     #: True on a payment :meth:`from_json` read back: its amount, currency and time were not checked.
     read_back: ClassVar[bool] = False
 

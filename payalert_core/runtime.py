@@ -15,6 +15,7 @@ from .metrics import Metrics
 from .model import Payment
 from .source import IngestResult
 from .store import Lane, Store
+from .tellings import Repeat
 
 log = logging.getLogger("payalert.pipeline")
 
@@ -139,11 +140,31 @@ class SourceRuntimeImpl:
         if not accepted and not state:
             self._count(0, 0, filtered)
             return IngestResult(filtered=filtered)
-        stored = await self.store.ingest(accepted, self.services.lanes, state)
+        if any(payment.match is not None for payment in accepted):
+            stored = await self.store.ingest_matching(accepted, self.services.lanes, state)
+            self._report_repeats(stored.repeats)
+        else:
+            stored = await self.store.ingest(accepted, self.services.lanes, state)
         self._count(len(stored.new_event_ids), stored.duplicates, filtered)
         if stored.new_event_ids:
             self.services.on_stored()
-        return IngestResult(stored=len(stored.new_event_ids), duplicates=stored.duplicates, filtered=filtered)
+        return IngestResult(
+            stored=len(stored.new_event_ids),
+            duplicates=stored.duplicates,
+            filtered=filtered,
+            repeats=len(stored.repeats),
+        )
+
+    def _report_repeats(self, repeats: Sequence[Repeat]) -> None:
+        for repeat in repeats:
+            self.count("repeat")
+            log.info(
+                "%s %s tells payment %s %s again: stored as a repeat of it, not alerted",
+                repeat.source,
+                repeat.external_id,
+                repeat.first_source,
+                repeat.first_external_id,
+            )
 
     def _count(self, stored: int, duplicates: int, filtered: int) -> None:
         if stored:

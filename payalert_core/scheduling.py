@@ -56,6 +56,11 @@ class PollScheduler:
             misfire_grace_time=None,
         )
 
+    def next_run(self, name: str) -> datetime | None:
+        """When the polled source ``name`` runs next, or None when it is not scheduled."""
+        job = self.scheduler.get_job(name)
+        return None if job is None else job.next_run_time
+
     def start(self) -> None:
         """Start the scheduler in the running event loop."""
         self.scheduler.start()

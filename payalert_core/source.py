@@ -25,6 +25,8 @@ class IngestResult(NamedTuple):
     stored: int = 0
     duplicates: int = 0
     filtered: int = 0
+    #: Payments another source or message told first (see :class:`~payalert_core.PaymentMatch`): kept, not alerted.
+    repeats: int = 0
 
 
 class ComponentHealth(Protocol):

@@ -43,6 +43,17 @@ from .diskspace import BUSY_TIMEOUT_MS, DiskPressure, is_disk_full, refused_for_
 from .errors import StorageUnavailable, UserError
 from .lifecycle import IDENTITY_INDEX_MIGRATION, first_alert
 from .model import Payment
+from .tellings import (
+    TELLINGS_TABLE,
+    PaymentMatch,
+    Repeat,
+    Telling,
+    first_telling,
+    known_telling,
+    read_tellings,
+    read_tellings_of,
+    record_telling,
+)
 
 T = TypeVar("T")
 
@@ -99,6 +110,23 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (owner, key)
     );
     """,
+    TELLINGS_TABLE,
+    # The money of each event in columns of its own, so totals over a period read one covering index
+    # (notices, which carry no amount, are not in it), and the deliveries not yet sent by notifier.
+    """
+    ALTER TABLE events ADD COLUMN occurred_epoch REAL;
+    ALTER TABLE events ADD COLUMN direction TEXT;
+    ALTER TABLE events ADD COLUMN currency TEXT;
+    ALTER TABLE events ADD COLUMN amount TEXT;
+    UPDATE events SET
+        occurred_epoch = unixepoch(json_extract(payment, '$.occurred_at')),
+        direction = json_extract(payment, '$.direction'),
+        currency = json_extract(payment, '$.currency'),
+        amount = json_extract(payment, '$.amount');
+    CREATE INDEX events_money_by_time ON events (occurred_epoch, direction, currency, amount)
+        WHERE amount IS NOT NULL;
+    CREATE INDEX deliveries_unsent ON deliveries (notifier, status, attempts) WHERE status != 'sent';
+    """,
     IDENTITY_INDEX_MIGRATION,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -136,11 +164,20 @@ class _IngestRequest(NamedTuple):
     state: dict[tuple[str, str], Any]
 
 
+class Transfers(NamedTuple):
+    """Money moved in and out, as ``transfers_since`` read it, and the newest event id it saw."""
+
+    last_id: int
+    rows: list[tuple[float, str, str, str]]
+
+
 class StoredIngest(NamedTuple):
     """What one ingest wrote: new event ids and the number of duplicates dropped."""
 
     new_event_ids: list[int]
     duplicates: int
+    #: Payments stored as later tellings of one that already alerted (``ingest_matching`` only).
+    repeats: tuple[Repeat, ...] = ()
 
 
 def _now_iso() -> str:
@@ -523,6 +560,31 @@ class Store:
             self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
         return stored
 
+    async def ingest_matching(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> StoredIngest:
+        """:meth:`ingest`, where a payment with a ``match`` another telling already made is a repeat.
+
+        A repeat is kept in ``tellings``, linked to the first telling, and gets no delivery; the
+        check and the write are one transaction (see :mod:`payalert_core.tellings`).
+        """
+        if self.disk.refusing_payments:
+            raise refused_for_space()
+        stored: StoredIngest = await self.write(
+            lambda connection: _ingest_matching(connection, payments, lanes, state)
+        )
+        for lane in lanes:
+            self.waiting.add(lane.notifier, "pending", len(stored.new_event_ids))
+        return stored
+
+    async def tellings(self, source: str, external_id: str) -> list[Telling]:
+        """Every telling of the payment this source's payment belongs to, the first one first."""
+        return await self.read(lambda connection: read_tellings(connection, source, external_id))
+
+    async def tellings_of(self, match: PaymentMatch) -> list[Telling]:
+        """Every stored telling of the payment ``match`` tells (what a new telling would repeat)."""
+        return await self.read(lambda connection: read_tellings_of(connection, match))
+
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
         await self.write(lambda connection: _save_state(connection, owner, key, value))
@@ -584,8 +646,8 @@ class Store:
 
         await self.write(operation)
 
-    async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
-        """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
+    async def retry_failed(self, ids: Sequence[int] | None = None, notifier: str | None = None) -> int:
+        """Make failed deliveries pending again (all, those in ``ids``, or one notifier's); return how many."""
         now = time.time()
 
         def operation(connection: sqlite3.Connection) -> list[tuple[str, int]]:
@@ -594,6 +656,9 @@ class Store:
             if ids is not None:
                 where += f" AND id IN ({','.join('?' * len(ids))})"
                 chosen = list(ids)
+            if notifier is not None:
+                where += " AND notifier = ?"
+                chosen.append(notifier)
             moved = connection.execute(
                 f"SELECT notifier, COUNT(*) FROM deliveries WHERE {where} GROUP BY notifier", chosen
             ).fetchall()
@@ -653,6 +718,41 @@ class Store:
 
         return await self.read(query)
 
+    async def transfers_since(self, since: float, after_id: int = 0) -> Transfers:
+        """Money moved in or out since ``since`` (epoch seconds), in events after ``after_id``.
+
+        Rows are ``(occurred_epoch, direction, currency, amount)``, the amount as its exact decimal
+        text; notices are left out. ``last_id`` is the newest event read: pass it as ``after_id``
+        next time to read only what was stored since (events never change once stored).
+        """
+
+        def query(connection: sqlite3.Connection) -> Transfers:
+            (last_id,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
+            if after_id:
+                rows = connection.execute(TRANSFERS_ADDED, (since, after_id, last_id)).fetchall()
+            else:
+                rows = connection.execute(TRANSFERS_SINCE, (since, last_id)).fetchall()
+            return Transfers(last_id, rows)
+
+        return await self.read(query)
+
+    async def unsent_deliveries(self) -> list[tuple[str, str, bool, int]]:
+        """``(notifier, status, tried, count)`` of deliveries not yet sent; ``tried``: attempted before."""
+        return await self.read(
+            lambda connection: [
+                (notifier, status, bool(tried), count)
+                for notifier, status, tried, count in connection.execute(UNSENT_DELIVERIES)
+            ]
+        )
+
+    async def state_written(self, owner_prefix: str) -> dict[str, str]:
+        """``{owner: updated_at}``: when each owner starting with ``owner_prefix`` last saved state."""
+        return await self.read(
+            lambda connection: dict(
+                connection.execute(STATE_WRITTEN, (owner_prefix, owner_prefix + "\uffff"))
+            )
+        )
+
 
 def _rollback_quietly(connection: sqlite3.Connection) -> None:
     """End any open transaction; the error that got us here is the one worth raising."""
@@ -685,9 +785,24 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
     now, created = time.time(), _now_iso()
     (last_id,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
     connection.executemany(
-        "INSERT INTO events (source, external_id, kind, payment, created_at) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO events (source, external_id, kind, payment, created_at,"
+        " occurred_epoch, direction, currency, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (source, external_id) DO NOTHING",
-        [(p.source, p.external_id, p.kind, p.to_json(), created) for r in requests for p in r.payments],
+        [
+            (
+                p.source,
+                p.external_id,
+                p.kind,
+                p.to_json(),
+                created,
+                p.occurred_at.timestamp(),
+                p.direction.value,
+                p.currency,
+                None if p.amount is None else str(p.amount),
+            )
+            for r in requests
+            for p in r.payments
+        ],
     )
     new_ids = {
         (source, external_id): event_id
@@ -721,6 +836,49 @@ def _bulk_ingest(connection: sqlite3.Connection, requests: list[_IngestRequest])
     return results
 
 
+def _ingest_matching(
+    connection: sqlite3.Connection,
+    payments: Sequence[Payment],
+    lanes: Sequence[Lane],
+    state: dict[tuple[str, str], Any],
+) -> StoredIngest:
+    """One ingest whose matched payments are first looked up among the stored tellings."""
+    created = _now_iso()
+    alerting: list[Payment] = []
+    repeats: list[Repeat] = []
+    redelivered = 0
+    for payment in payments:
+        match = payment.match
+        if match is None:
+            alerting.append(payment)
+        elif known_telling(connection, payment.source, payment.external_id):
+            redelivered += 1
+        elif (first := first_telling(connection, match)) is not None:
+            record_telling(connection, payment.source, payment.external_id, match, first[0], created)
+            repeats.append(Repeat(payment.source, payment.external_id, first[1], first[2]))
+        else:
+            record_telling(connection, payment.source, payment.external_id, match, None, created)
+            alerting.append(payment)
+    (stored,) = _bulk_ingest(connection, [_IngestRequest(alerting, lanes, state)])
+    return StoredIngest(stored.new_event_ids, stored.duplicates + redelivered, tuple(repeats))
+
+
+_TRANSFERS = (
+    "SELECT occurred_epoch, direction, currency, amount FROM events"
+    " WHERE amount IS NOT NULL AND direction IN ('in', 'out')"
+)
+#: Read by ``transfers_since``: all of a period from the covering index ``events_money_by_time``
+#: (``+id``: the id bound is checked in the index, never used to walk the table).
+TRANSFERS_SINCE = _TRANSFERS + " AND occurred_epoch >= ? AND +id <= ?"
+#: Read by ``transfers_since`` after an earlier read: only the events stored since, by id.
+TRANSFERS_ADDED = _TRANSFERS + " AND +occurred_epoch >= ? AND id > ? AND id <= ?"
+#: Read by ``unsent_deliveries``, from the partial index ``deliveries_unsent``.
+UNSENT_DELIVERIES = (
+    "SELECT notifier, status, attempts > 0, COUNT(*) FROM deliveries WHERE status != 'sent'"
+    " GROUP BY notifier, status, attempts > 0"
+)
+#: Read by ``state_written``: a range of the primary key's owners.
+STATE_WRITTEN = "SELECT owner, MAX(updated_at) FROM state WHERE owner >= ? AND owner < ? GROUP BY owner"
 _COUNT_WAITING = (
     "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY notifier, status"
 )

@@ -12,6 +12,7 @@ from payalert_core.config import DeliverySettings, HealthSettings, ServerSetting
 from payalert_core.configtypes import DigestConfig
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
+from payalert_core.statuspage.settings import StatusPageSettings
 
 REFERENCE = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
 MODELS = [
@@ -19,6 +20,7 @@ MODELS = [
     ServerSettings,
     DeliverySettings,
     HealthSettings,
+    StatusPageSettings,
     SourceConfig,
     PolledSourceConfig,
     StreamSourceConfig,

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import corpus_path
+from .daemon import DaemonProcess
 from .dovecot import DovecotServer
 
 IST = timezone(timedelta(hours=5, minutes=30))
 AUTHSERV = "mx.google.com"
 HDFC_FROM = "HDFC Bank InstaAlerts <alerts@hdfcbank.bank.in>"
+#: The name of the imap source the tests' daemons watch with.
+SOURCE = "bank"
 
 
 def auth_results(
@@ -131,3 +134,17 @@ def imap_source(server: DovecotServer, **overrides: object) -> dict[str, object]
         options["ca_file"] = str(server.ca_path)
     options.update(overrides)
     return options
+
+
+def source_health(daemon: DaemonProcess, name: str = SOURCE) -> dict[str, Any]:
+    """The source's entry in /health."""
+    return daemon.health().json()["sources"][name]
+
+
+def wait_state(daemon: DaemonProcess, state: str, name: str = SOURCE, timeout: float = 20) -> dict[str, Any]:
+    """Wait until the source's connection is ``state`` ("watching": idle or polling)."""
+    wanted = ("idle", "polling", "watching") if state == "watching" else (state,)
+    return daemon.wait_for(
+        lambda: (lambda h: h if h.get("connection") in wanted else None)(source_health(daemon, name)),
+        timeout=timeout,
+    )

@@ -262,7 +262,7 @@ class FolderWatcher:
             }
             verdict = self.judge(mail.raw, mail.uid)
             outcomes[verdict.outcome] += 1
-            payment = verdict.to_payment(context)
+            payment = verdict.to_payment(context, self.settings.repeat_window)
             if payment is not None:
                 payments.append(payment)
         return payments, outcomes

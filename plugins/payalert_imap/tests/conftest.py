@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 from payalert_testing import DaemonFactory, DaemonProcess, DovecotServer
-from payalert_testing.imap import imap_source
-
-SOURCE = "bank"
+from payalert_testing.imap import SOURCE, imap_source, wait_state
 
 
 @pytest.fixture
@@ -26,17 +24,3 @@ def watch_mailbox(
         return daemon
 
     return start
-
-
-def source_health(daemon: DaemonProcess, name: str = SOURCE) -> dict[str, Any]:
-    """The source's entry in /health."""
-    return daemon.health().json()["sources"][name]
-
-
-def wait_state(daemon: DaemonProcess, state: str, name: str = SOURCE, timeout: float = 20) -> dict[str, Any]:
-    """Wait until the source's connection is ``state`` ("watching": idle or polling)."""
-    wanted = ("idle", "polling", "watching") if state == "watching" else (state,)
-    return daemon.wait_for(
-        lambda: (lambda h: h if h.get("connection") in wanted else None)(source_health(daemon, name)),
-        timeout=timeout,
-    )

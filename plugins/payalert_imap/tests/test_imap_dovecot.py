@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import SOURCE, source_health, wait_state
 from payalert_testing import DaemonFactory
-from payalert_testing.imap import alert_mail, imap_source, upi_credit_mail
+from payalert_testing.imap import SOURCE, alert_mail, imap_source, source_health, upi_credit_mail, wait_state
 
 
 def _settle(daemon, expected: int, seconds: float = 1.5) -> None:
