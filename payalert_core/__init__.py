@@ -25,6 +25,7 @@ from .errors import ConfigError, PayalertError, PermanentFailure, RetryLater, St
 from .exactjson import parse_exact_json
 from .fallback import FALLBACK_KIND, fallback_alert
 from .formatting import format_plain, headline, plain_lines
+from .lifecycle import StatusUpdate
 from .model import Direction, Payment, format_amount
 from .notifier import Notifier, NotifierRuntime
 from .signatures import sha256_signature_problem, sign_sha256
@@ -74,6 +75,7 @@ __all__ = [
     "SourceKind",
     "SourceRuntime",
     "StartupError",
+    "StatusUpdate",
     "StreamSource",
     "StreamSourceConfig",
     "Telling",

@@ -91,6 +91,10 @@ class Settings(BaseModel):
     status_page: StatusPageSettings = Field(default_factory=StatusPageSettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     notifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    catch_up_after: Duration = Field(
+        default=timedelta(minutes=10),
+        description="After a downtime longer than this, one line tells how many payments arrived meanwhile.",
+    )
 
 
 @dataclass

@@ -12,10 +12,12 @@ from typing import Any, cast
 
 from aiohttp import web
 
+from .catchup import CatchUp
 from .config import Config, load_config
 from .connections import ConnectionLimit, LimitedTCPSite
 from .datadirlock import DataDirLock
 from .delivery import DeliveryService, LaneWorker
+from .digest import DigestSender
 from .errors import ConfigError, UserError
 from .health import HealthRecord, health_document
 from .logs import configure_logging
@@ -31,6 +33,8 @@ from .statuspage.routes import StatusPage
 from .store import Lane, Store
 
 log = logging.getLogger("payalert.daemon")
+#: The longest time deliveries wait, after a downtime, for every polled source's first poll.
+CATCH_UP_WAIT_SECONDS = 60.0
 
 #: Seconds to keep reading (and ignoring) the unread rest of a body after answering, before closing.
 LINGER_SECONDS = 2.0
@@ -54,6 +58,10 @@ class Daemon:
         self.reload_requested = asyncio.Event()
         self.port: int | None = None
         self.status_sessions = SessionBook()  # logins to the status page outlive config reloads
+        self.catch_up = CatchUp(self.store, config.settings.catch_up_after.total_seconds())
+        self._first_start = True
+        self._heartbeat: asyncio.Task | None = None
+        self._catching_up: asyncio.Task | None = None
         self._reset_components()
 
     def _reset_components(self) -> None:
@@ -109,6 +117,7 @@ class Daemon:
         self.data_dir_lock.acquire()
         await self.store.open()
         await self.start_components()
+        self._heartbeat = asyncio.create_task(self.catch_up.keep_beating(self.stop_requested.is_set))
 
     async def start_components(self) -> None:
         """Start notifiers and sources, then the server, deliveries and schedules."""
@@ -132,7 +141,12 @@ class Daemon:
         for source in self.sources.values():
             await source.start()
         await self._start_server()
-        self.delivery.start()
+        down = self._first_start and await self.catch_up.begin(self.lanes)
+        self._first_start = False
+        if down:  # the catch-up line goes first: deliveries wait for the first polls
+            self._catching_up = asyncio.create_task(self._finish_catch_up())
+        else:
+            self.delivery.start()
         for name, source in self.sources.items():
             if source.kind == "polled":
                 self.scheduler.add(cast(PolledSource, source), self.source_health[name])
@@ -140,6 +154,14 @@ class Daemon:
                 supervisor = StreamSupervisor(cast(StreamSource, source), self.source_health[name])
                 self.streams.append(supervisor)
                 supervisor.start()
+        for name, notifier in self.notifiers.items():
+            if notifier.config.digest is not None:
+                lanes = [lane for lane in self.lanes if lane.notifier == name]
+                digest = DigestSender(
+                    name, notifier.config.digest, self.store, lanes, self.delivery.wake, self.status
+                )
+                digest.schedule(self.scheduler.scheduler)
+                await digest.send_due(catching_up=True)  # a digest missed while payalert was down
         self.scheduler.start()
         log.info(
             "payalert listening on http://%s:%s with %d source(s) and %d notifier(s)",
@@ -148,6 +170,11 @@ class Daemon:
             len(self.sources),
             len(self.notifiers),
         )
+
+    async def _finish_catch_up(self) -> None:
+        polled = [self.source_health[n] for n, s in self.sources.items() if isinstance(s, PolledSource)]
+        await self.catch_up.finish(polled, CATCH_UP_WAIT_SECONDS)
+        self.delivery.start()
 
     async def _start_server(self) -> None:
         server = self.config.settings.server
@@ -193,6 +220,13 @@ class Daemon:
         grace = self.config.settings.server.shutdown_grace.total_seconds()
         log.info("stopping: finishing in-flight requests and sends (up to %.0fs)", grace)
         await self.stop_components()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            try:
+                await self.catch_up.beat()  # a clean stop: the downtime starts now
+            except Exception as error:
+                log.warning("saving the heartbeat at stop failed (%s)", error)
         await self.store.close()
         self.data_dir_lock.release()
         log.info("stopped")
@@ -200,6 +234,10 @@ class Daemon:
     async def stop_components(self) -> None:
         """Stop the server, schedules, streams and deliveries (each within the grace), then close all."""
         grace = self.config.settings.server.shutdown_grace.total_seconds()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            await asyncio.gather(self._catching_up, return_exceptions=True)
+            self._catching_up = None
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None

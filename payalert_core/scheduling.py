@@ -37,6 +37,7 @@ class PollScheduler:
         self.metrics = metrics
         self._failures: dict[str, int] = {}
         self._running: set[asyncio.Task] = set()
+        self._stopping = False
 
     def add(self, source: PolledSource, health: HealthRecord) -> None:
         """Schedule ``source``; its first run is immediate."""
@@ -69,6 +70,7 @@ class PollScheduler:
 
         Cancelling is safe: a poll's payments and cursor are stored in one transaction or not at all.
         """
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         running = set(self._running)
@@ -87,7 +89,11 @@ class PollScheduler:
         try:
             await source.poll()
         except asyncio.CancelledError:
-            raise
+            if not self._stopping:
+                raise
+            # Cancelled by stop(): the poll's transaction was not committed, the next start reads
+            # the same records again. Ending quietly keeps APScheduler from logging a traceback.
+            log.info("source %s: poll interrupted by shutdown; it runs again at the next start", source.name)
         except Exception as error:
             self._after_failure(source, health, error)
         else:

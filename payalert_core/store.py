@@ -41,6 +41,7 @@ from typing import Any, NamedTuple, TypeVar
 from .deliverycounts import DeliveryCounts
 from .diskspace import BUSY_TIMEOUT_MS, DiskPressure, is_disk_full, refused_for_space
 from .errors import StorageUnavailable, UserError
+from .lifecycle import IDENTITY_INDEX_MIGRATION, first_alert
 from .model import Payment
 from .tellings import (
     TELLINGS_TABLE,
@@ -126,6 +127,7 @@ MIGRATIONS: list[str] = [
         WHERE amount IS NOT NULL;
     CREATE INDEX deliveries_unsent ON deliveries (notifier, status, attempts) WHERE status != 'sent';
     """,
+    IDENTITY_INDEX_MIGRATION,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -634,6 +636,16 @@ class Store:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECORD_RETRY_MAX)
 
+    async def retitle_event(self, event_id: int, title: str) -> None:
+        """Give a stored alert a new title before it is sent (the catch-up line, once its count is known)."""
+
+        def operation(connection: sqlite3.Connection) -> None:
+            (text,) = connection.execute("SELECT payment FROM events WHERE id = ?", (event_id,)).fetchone()
+            payment = Payment.from_json(text).replace(title=title)
+            connection.execute("UPDATE events SET payment = ? WHERE id = ?", (payment.to_json(), event_id))
+
+        await self.write(operation)
+
     async def retry_failed(self, ids: Sequence[int] | None = None, notifier: str | None = None) -> int:
         """Make failed deliveries pending again (all, those in ``ids``, or one notifier's); return how many."""
         now = time.time()
@@ -692,6 +704,10 @@ class Store:
                 connection, f"d.status IN ({marks}) ORDER BY d.id LIMIT ?", (*statuses, limit)
             )
         )
+
+    async def first_alert(self, source: str, identity: str, before_event_id: int) -> Payment | None:
+        """The first alert of a payment (its ``identity``) stored before ``before_event_id``, or None."""
+        return await self.read(lambda connection: first_alert(connection, source, identity, before_event_id))
 
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest stored payments, newest first."""

@@ -7,8 +7,9 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
-from payalert_core import PolledSourceConfig, SourceConfig, StreamSourceConfig
+from payalert_core import NotifierConfig, PolledSourceConfig, SourceConfig, StreamSourceConfig
 from payalert_core.config import DeliverySettings, HealthSettings, ServerSettings, Settings
+from payalert_core.configtypes import DigestConfig
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
 from payalert_core.statuspage.settings import StatusPageSettings
@@ -25,6 +26,8 @@ MODELS = [
     StreamSourceConfig,
     ConsoleConfig,
     WebhookConfig,
+    NotifierConfig,
+    DigestConfig,
 ]
 
 

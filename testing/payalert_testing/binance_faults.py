@@ -78,6 +78,13 @@ class Fault:
         return cls(status=451, body={"code": 0, "msg": REGION_MESSAGE})
 
     @classmethod
+    def waf_blocked(cls, retry_after: int | None = None) -> Fault:
+        """HTTP 403 with an HTML page: the Web Application Firewall refused the request."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        page = "<html><body><h1>403 ERROR</h1><p>The request could not be satisfied.</p></body></html>"
+        return cls(status=403, body=page, headers=headers)
+
+    @classmethod
     def server_error(cls, status: int = 502) -> Fault:
         """A 5xx with an HTML body, as a proxy in front of Binance sends."""
         return cls(status=status, body=f"<html><body><h1>{status} Bad Gateway</h1></body></html>")

@@ -17,7 +17,16 @@ from typing import Any
 
 from pydantic import Field
 
-from payalert_core import Duration, Notifier, NotifierConfig, Payment, PermanentFailure, RetryLater, hookimpl
+from payalert_core import (
+    Duration,
+    Notifier,
+    NotifierConfig,
+    Payment,
+    PermanentFailure,
+    RetryLater,
+    StatusUpdate,
+    hookimpl,
+)
 
 
 class RecorderConfig(NotifierConfig):
@@ -46,6 +55,13 @@ class RecordingNotifier(Notifier):
         return self.config.targets
 
     async def send(self, payment: Payment, target: str) -> None:
+        await self._record(payment, target, None)
+
+    async def send_update(self, update: StatusUpdate, target: str) -> None:
+        """Record the new alert itself, naming the first alert it updates (``update_of``)."""
+        await self._record(update.payment, target, update.first.external_id)
+
+    async def _record(self, payment: Payment, target: str, update_of: str | None) -> None:
         if self.config.delay:
             await asyncio.sleep(self.config.delay.total_seconds())
         if self._failures_left > 0:
@@ -59,6 +75,7 @@ class RecordingNotifier(Notifier):
                 "target": target,
                 "at": datetime.now(UTC).isoformat(),
                 "payment": json.loads(payment.to_json()),
+                **({"update_of": update_of} if update_of is not None else {}),
             },
             ensure_ascii=False,
         )
@@ -80,6 +97,8 @@ class RecordedAlert:
     target: str
     at: datetime
     payment: Payment
+    #: For a status update: the ``external_id`` of the payment's first alert it updates.
+    update_of: str | None = None
 
     @classmethod
     def from_line(cls, line: str) -> RecordedAlert:
@@ -90,6 +109,7 @@ class RecordedAlert:
             target=data["target"],
             at=datetime.fromisoformat(data["at"]),
             payment=Payment.from_json(json.dumps(data["payment"])),
+            update_of=data.get("update_of"),
         )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import html
 import json
 import math
@@ -39,6 +40,12 @@ _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code"
          "tg-spoiler", "tg-emoji", "blockquote"}  # fmt: skip
 #: Requests arriving this soon after a 429 were already on their way: not counted as early.
 IN_FLIGHT = 0.05
+#: How long Telegram lets a bot edit its message.
+EDIT_WINDOW_SECONDS = 48 * 3600
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
 _RATE_LIMITED = {"sendmessage", "editmessagetext", "setmycommands"}
 
 
@@ -136,6 +143,8 @@ class SentMessage:
     at: float
     message_thread_id: int | None = None
     disable_notification: bool = False
+    reply_to: int | None = None  # the message_id this one replies to
+    edits: int = 0  # how many times editMessageText changed it
 
 
 class ApiError(Exception):
@@ -273,6 +282,8 @@ class TelegramAPI(LoopbackServer):
         self.blocked: set[int | str] = set()
         self.missing: set[int | str] = set()
         self.migrated: dict[int | str, int] = {}
+        #: Seconds after sending during which a message may be edited (Telegram: 48 hours).
+        self.edit_window = EDIT_WINDOW_SECONDS
         #: Each flood limit a sendMessage broke: (chat_id, "chat" | "group" | "overall", seconds short).
         self.flood_violations: list[tuple[int | str, str, float]] = []
         #: Rate-limited calls that arrived while a 429's retry_after was still running (not
@@ -532,7 +543,7 @@ class TelegramAPI(LoopbackServer):
         if method == "sendmessage":
             return self._send_message(params, now)
         if method == "editmessagetext":
-            return self._edit_message(params)
+            return self._edit_message(params, now)
         raise ApiError(404, "Not Found")
 
     def _check_ban(self, now: float, chat_id: Any = None) -> None:
@@ -583,23 +594,29 @@ class TelegramAPI(LoopbackServer):
         chat_id = self._chat_checks(params)
         raw, text = self._text(params)
         thread = params.get("message_thread_id")
+        reply = params.get("reply_parameters")
+        reply_to = reply.get("message_id") if isinstance(reply, dict) else params.get("reply_to_message_id")
         with self._lock:
             self._check_flood(chat_id, now)
             message = SentMessage(
                 self._next_message, chat_id, text, raw, now, thread if isinstance(thread, int) else None,
-                params.get("disable_notification") is True,
+                params.get("disable_notification") is True, reply_to if isinstance(reply_to, int) else None,
             )  # fmt: skip
             self._next_message += 1
             self.messages.append(message)
         return self._message_json(message)
 
-    def _edit_message(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _edit_message(self, params: dict[str, Any], now: float) -> dict[str, Any]:
         chat_id = self._chat_checks(params)
         raw, text = self._text(params)
         with self._lock:
             for index, old in enumerate(self.messages):
                 if old.chat_id == chat_id and old.message_id == params.get("message_id"):
-                    new = SentMessage(old.message_id, chat_id, text, raw, old.at, old.message_thread_id)
+                    if now - old.at > self.edit_window:
+                        raise ApiError(400, "Bad Request: message can't be edited")
+                    if old.html == raw:
+                        raise ApiError(400, NOT_MODIFIED)
+                    new = dataclasses.replace(old, text=text, html=raw, edits=old.edits + 1)
                     self.messages[index] = new
                     return {**self._message_json(new), "edit_date": int(time.time())}
         raise ApiError(400, "Bad Request: message to edit not found")
