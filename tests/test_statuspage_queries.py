@@ -196,3 +196,43 @@ async def test_a_store_from_before_the_money_columns_is_filled_in_when_it_opens(
         assert totals.received_today == Decimal("12.50")
     finally:
         await store.close()
+
+
+def test_a_payment_shows_the_status_its_source_told() -> None:
+    """Pending and buyer-paid notices say so; money without a status is completed; no money is a notice."""
+    from payalert_core.statuspage.view import payment_status
+
+    moment = datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+    pending = Payment(
+        source="exchange",
+        kind="binance.deposit",
+        external_id="deposit:7:pending",
+        amount=None,
+        currency=None,
+        direction=Direction.NONE,
+        occurred_at=moment,
+        title="Deposit pending: 0.001 BNB (not yet received)",
+        identity="deposit:7",
+        status="pending",
+    )
+    credited = Payment(
+        source="exchange",
+        kind="binance.deposit",
+        external_id="deposit:7",
+        amount=Decimal("0.001"),
+        currency="BNB",
+        direction=Direction.IN,
+        occurred_at=moment,
+        title="Deposit credited",
+    )
+    notice = Payment(
+        source="bank",
+        kind="bank.unparsed_email",
+        external_id="unparsed:1",
+        amount=None,
+        currency=None,
+        direction=Direction.NONE,
+        occurred_at=moment,
+        title="A bank mail could not be read",
+    )
+    assert [payment_status(p) for p in (pending, credited, notice)] == ["pending", "completed", "notice"]

@@ -215,7 +215,13 @@ def _notifier_row(
 
 
 def payment_status(payment: Payment) -> str:
-    """``notice`` for a message without money, else ``completed`` (every stored payment is)."""
+    """The status the alert told (``pending``, ``buyer paid``…), else ``notice`` or ``completed``.
+
+    Money counts only once it is completed, so a payment with an amount is ``completed`` unless
+    its source said otherwise; a message without money is a ``notice``.
+    """
+    if payment.status is not None:
+        return payment.status
     return "notice" if payment.is_notice or payment.direction is Direction.NONE else "completed"
 
 
