@@ -110,3 +110,10 @@ def test_names() -> None:
     assert clean_name("..MC DONALDS_") == "MC DONALDS"
     assert clean_name("RAZ*StickON...") == "RAZ*StickON"
     assert clean_name("   ") is None
+
+
+@pytest.mark.parametrize("text", ["1" + "0" * 15, "9" * 38 + ".99", "99,99,99,99,99,99,99,999.00"])
+def test_an_amount_of_ten_to_the_fifteen_or_more_is_no_amount(text: str) -> None:
+    """No payment is that large: such a number is refused at the door, never read as money."""
+    with pytest.raises(ValueError, match="too large"):
+        parse_amount(text)
