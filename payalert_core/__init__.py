@@ -8,7 +8,7 @@ from __future__ import annotations
 import pluggy
 
 from .backoff import backoff_delay
-from .bounds import MAX_AMOUNT, InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
+from .bounds import InvalidPayment, has_lone_surrogate, is_plausible_time, one_line
 from .clicontext import CliContext, config_option, local_hook_url
 from .configtypes import (
     Duration,

@@ -57,7 +57,9 @@ def _in_range_amounts() -> st.SearchStrategy[Decimal]:
 
 
 def _in_range_times() -> st.SearchStrategy[datetime]:
-    latest = datetime.now(UTC) + timedelta(hours=23)
+    # The bounds are naive wall times, read in any offset down to -23:59: a wall time of now in
+    # UTC is at most 23:59 ahead, inside the day the model allows, in every offset.
+    latest = datetime.now(UTC)
     return st.datetimes(
         min_value=EARLIEST_TIME.replace(tzinfo=None) + timedelta(days=1),
         max_value=latest.replace(tzinfo=None),

@@ -25,7 +25,7 @@ from payalert_imap.verdict import (
 from payalert_testing.fuzzing import fuzz_settings
 from payalert_testing.imap import bank_records, eml_path
 
-from payalert_core import MAX_AMOUNT, Direction, Payment
+from payalert_core import Direction, Payment
 
 FUZZ = fuzz_settings(250)
 CHAIN = make_chain()
@@ -109,10 +109,9 @@ def check_verdict(verdict: Verdict) -> Payment | None:
         assert verdict.alert.amount.is_finite() and verdict.alert.amount > 0
     payment = verdict.to_payment({"source": "bank"})
     if verdict.is_payment and payment is not None and payment.kind == UNPARSED_KIND:
-        # An alert the bounds refuse (a time before 1970 or in the future, a text field they
-        # cannot hold) is told as a mail not understood, naming the field; never as money.
+        # An alert the bounds refuse (an amount of 10^15 or more, a time before 1970 or in the
+        # future) is told as a mail not understood, naming the field; never as money.
         assert payment.amount is None and payment.details["Reason"].startswith("the alert's ")
-        assert verdict.alert is not None and verdict.alert.amount < MAX_AMOUNT
     elif verdict.is_payment:
         assert payment is not None and payment.amount == verdict.alert.amount  # type: ignore[union-attr]
         assert payment.direction in (Direction.IN, Direction.OUT)
