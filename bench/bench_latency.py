@@ -18,11 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from payalert_testing.benchmarks import report_row
+from payalert_testing.daemon import DaemonFactory
+from payalert_testing.telegram_api import TOKEN, TelegramAPI
+
 from payalert_core import sign_sha256
 from payalert_core.sources.webhook import SIGNATURE_HEADER
-from payalert_core.testing.benchmarks import report_row
-from payalert_core.testing.daemon import DaemonFactory
-from payalert_core.testing.telegram_api import TOKEN, TelegramAPI
 
 SAMPLES = 50
 PACE_SECONDS = 1.05

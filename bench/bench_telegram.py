@@ -18,9 +18,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from payalert_core.testing.benchmarks import report_row
-from payalert_core.testing.daemon import DaemonFactory
-from payalert_core.testing.telegram_api import TOKEN, FloodLimits, TelegramAPI
+from payalert_testing.benchmarks import report_row
+from payalert_testing.daemon import DaemonFactory
+from payalert_testing.telegram_api import TOKEN, FloodLimits, TelegramAPI
 
 PAYMENTS = 20
 CHATS = [*range(1001, 1026), *range(-1002001, -1002026, -1)]

@@ -27,11 +27,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from payalert_testing.benchmarks import report_row
+from payalert_testing.daemon import HEALTH_TOKEN, DaemonFactory
+
 from payalert_core import Direction, Payment, sign_sha256
 from payalert_core.sources.webhook import SIGNATURE_HEADER
 from payalert_core.store import SQLiteStore
-from payalert_core.testing.benchmarks import report_row
-from payalert_core.testing.daemon import HEALTH_TOKEN, DaemonFactory
 
 PAYMENTS = 1_000_000
 PENDING = 500

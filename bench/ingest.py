@@ -27,11 +27,11 @@ from pathlib import Path
 
 import aiohttp
 import yaml
+from payalert_testing import free_port
+from payalert_testing.benchmarks import report_row
 
 from payalert_core import sign_sha256
 from payalert_core.sources.webhook import SIGNATURE_HEADER
-from payalert_core.testing import free_port
-from payalert_core.testing.benchmarks import report_row
 
 SECRET = b"bench-secret-0123456789abcdef"
 LUA_SCRIPT = Path(__file__).with_name("signed_requests.lua")

@@ -2,7 +2,7 @@
 
 Usage: ``python bench/run.py [--markdown]`` from the repository root, with the plugins installed.
 Each script measures its own baseline in the same run and reports rows through
-``payalert_core.testing.benchmarks.report_row``; the table at the end gathers them all.
+``payalert_testing.benchmarks.report_row``; the table at the end gathers them all.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from payalert_core.testing.benchmarks import ROWS_ENV, BenchmarkRow, read_rows
+from payalert_testing.benchmarks import ROWS_ENV, BenchmarkRow, read_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,12 +20,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from ingest import ROUND_SECONDS, drive, measure_rps, median_ratio, signed_requests, start_payalert, wait_http
+from payalert_testing import DaemonFactory, DaemonProcess, PostgresServer
+from payalert_testing.benchmarks import report_row
+from payalert_testing.stall import LoopLag, hold_write_lock
 
 from payalert_core import Direction, Payment
 from payalert_core.store import Lane, SQLiteStore
-from payalert_core.testing import DaemonFactory, DaemonProcess, PostgresServer
-from payalert_core.testing.benchmarks import report_row
-from payalert_core.testing.stall import LoopLag, hold_write_lock
 
 ROUNDS = 3
 CONCURRENCY = 32

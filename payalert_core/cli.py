@@ -22,6 +22,7 @@ from .errors import UserError
 from .logs import configure_logging
 from .model import Direction, Payment
 from .plugins import get_plugin_manager
+from .statuspage.passwords import MIN_PASSWORD_LENGTH, PASSWORD_HASH_VARIABLE, hash_password
 from .store import Store, store_for
 from .store.commands import store_commands
 from .store.settings import display_url
@@ -245,6 +246,49 @@ def retry_failed(state: CliContext, ids: tuple[int, ...]) -> None:
         raise UserError(
             f"no failed delivery {', '.join(unknown)}; `payalert deliveries --status failed` lists them"
         )
+
+
+@cli.group("status-page")
+def status_page() -> None:
+    """The status page at /status/."""
+
+
+@status_page.command("set-password")
+@config_option
+@click.option("--print", "print_only", is_flag=True, help="Print the hash instead of saving it in .env.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
+@pass_state
+def set_password(state: CliContext, print_only: bool, password_stdin: bool) -> None:
+    """Hash a password for the status page and save it in the .env beside the config."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Status page password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters; choose a longer one"
+        )
+    hashed = hash_password(password)
+    if print_only:
+        click.echo(hashed)
+        return
+    env_path = state.config_path.parent / ".env"
+    _set_env_variable(env_path, PASSWORD_HASH_VARIABLE, hashed)
+    click.echo(f"saved the password's hash in {env_path} as {PASSWORD_HASH_VARIABLE}")
+    click.echo(
+        "in the config: status_page: {enabled: true, password_hash: ${"
+        + PASSWORD_HASH_VARIABLE
+        + "}}, then restart payalert or reload it (SIGHUP)"
+    )
+
+
+def _set_env_variable(path: Path, name: str, value: str) -> None:
+    """Set ``name=value`` in a .env file (replacing an earlier value), readable only by its owner."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    kept = [line for line in lines if not line.startswith(f"{name}=")]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([*kept, f"{name}={value}"]) + "\n", encoding="utf-8")
+    path.chmod(0o600)
 
 
 async def _with_store(config: Config, action: Any, read_only: bool = False) -> Any:

@@ -19,6 +19,7 @@ from .configyaml import YamlBoundError, load_yaml
 from .errors import ConfigError
 from .plugins import Plugins
 from .redaction import MIN_HIDDEN_LENGTH, Redactor, secret_strings, validated_secrets
+from .statuspage.settings import StatusPageSettings
 from .store.settings import StoreSettings
 
 DEFAULT_CONFIG = "config.yaml"
@@ -91,8 +92,13 @@ class Settings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    status_page: StatusPageSettings = Field(default_factory=StatusPageSettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     notifiers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    catch_up_after: Duration = Field(
+        default=timedelta(minutes=10),
+        description="After a downtime longer than this, one line tells how many payments arrived meanwhile.",
+    )
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 __all__ = [
     "ComponentConfig",
+    "DigestConfig",
     "Duration",
     "NotifierConfig",
     "PolledSourceConfig",
@@ -141,5 +142,47 @@ class StreamSourceConfig(SourceConfig):
     )
 
 
+_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+class DigestConfig(BaseModel):
+    """``digest:`` of a notifier: when its daily digest goes out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: str = Field(description="Local time of day the digest is sent, e.g. '21:00'.")
+    timezone: TimeZoneName = Field(default="UTC", description="IANA time zone of 'at' and of the day.")
+
+    @field_validator("at")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if _TIME_OF_DAY.match(value) is None:
+            raise ValueError("must be a time of day such as '21:00'")
+        return value
+
+    @property
+    def time_of_day(self) -> time:
+        """``at`` as a time."""
+        match = _TIME_OF_DAY.match(self.at)
+        assert match is not None  # checked by the validator
+        hour, minute, second = match.groups()
+        return time(int(hour), int(minute), int(second or 0))
+
+    def last_due(self, now: datetime) -> date:
+        """The day whose digest was due most recently at ``now`` (today once ``at`` has passed)."""
+        local = now.astimezone(zoneinfo.ZoneInfo(self.timezone))
+        return local.date() if local.time() >= self.time_of_day else local.date() - timedelta(days=1)
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """The day's digest covers from the previous digest time to this one, in UTC."""
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        end = datetime.combine(day, self.time_of_day, zone)
+        return (end - timedelta(days=1)).astimezone(UTC), end.astimezone(UTC)
+
+
 class NotifierConfig(ComponentConfig):
     """Base of every notifier section."""
+
+    digest: DigestConfig | None = Field(
+        default=None, description="Send a daily digest, e.g. {at: '21:00', timezone: Asia/Kolkata}."
+    )

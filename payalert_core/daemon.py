@@ -7,30 +7,35 @@ import contextlib
 import errno
 import logging
 import signal
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from aiohttp import web
 
+from .catchup import CatchUp
 from .config import Config, load_config
 from .connections import ConnectionLimit, LimitedTCPSite
 from .datadirlock import DataDirLock
 from .delivery import DeliveryService, LaneWorker
+from .digest import DigestSender
 from .errors import ConfigError, UserError
 from .health import HealthRecord, health_document
 from .logs import configure_logging
 from .metrics import Metrics
 from .notifier import Notifier
 from .plugins import Plugins
-from .runtime import NotifierRuntimeImpl, SourceRuntimeImpl
+from .runtime import NotifierRuntimeImpl, SourceRuntimeImpl, SourceServices
 from .scheduling import PollScheduler, StreamSupervisor
 from .server import build_app
 from .source import PolledSource, PushSource, Source, StreamSource
+from .statuspage.access import SessionBook
+from .statuspage.routes import StatusPage
 from .store import Lane, store_for
 
 log = logging.getLogger("payalert.daemon")
+#: The longest time deliveries wait, after a downtime, for every polled source's first poll.
+CATCH_UP_WAIT_SECONDS = 60.0
 
-#: A polled source is unhealthy after this many intervals without a successful poll.
-STALE_INTERVALS = 3
 #: Seconds to keep reading (and ignoring) the unread rest of a body after answering, before closing.
 LINGER_SECONDS = 2.0
 
@@ -52,6 +57,11 @@ class Daemon:
         self.stop_requested = asyncio.Event()
         self.reload_requested = asyncio.Event()
         self.port: int | None = None
+        self.status_sessions = SessionBook()  # logins to the status page outlive config reloads
+        self.catch_up = CatchUp(self.store, config.settings.catch_up_after.total_seconds())
+        self._first_start = True
+        self._heartbeat: asyncio.Task | None = None
+        self._catching_up: asyncio.Task | None = None
         self._reset_components()
 
     def _reset_components(self) -> None:
@@ -70,6 +80,16 @@ class Daemon:
         store = {**self.store.write_health(), **self.store.describe()}
         return health_document(self.source_health, self.notifier_health, counts, store)
 
+    def next_poll(self, source: str) -> datetime | None:
+        """When a polled source runs next (None for push and stream sources)."""
+        return self.scheduler.next_run(source)
+
+    def _status_page(self) -> StatusPage | None:
+        settings = self.config.settings.status_page
+        if not settings.enabled:
+            return None
+        return StatusPage(self, settings, self.status_sessions, self.config.redact, self.delivery.wake)
+
     async def metrics_text(self) -> bytes:
         """Body of /metrics."""
         return self.metrics.render(await self.store.delivery_counts())
@@ -84,32 +104,13 @@ class Daemon:
             )
             self.notifiers[name] = notifier
             self.notifier_health[name] = health
+        services = SourceServices.create(
+            self.store, self.lanes, self.plugins.manager, self.metrics, self.delivery.wake
+        )
         for name, section in self.config.sources.items():
             cls = self.plugins.sources[section.type]
-            stale_after = None
-            if issubclass(cls, PolledSource):
-                stale_after = STALE_INTERVALS * section.interval.total_seconds()  # type: ignore[attr-defined]
-            elif issubclass(cls, StreamSource) and getattr(section, "stale_after", None) is not None:
-                stale_after = section.stale_after.total_seconds()  # type: ignore[attr-defined]
-            kind = (
-                "polled"
-                if issubclass(cls, PolledSource)
-                else "push"
-                if issubclass(cls, PushSource)
-                else "stream"
-            )
-            health = HealthRecord(kind, stale_after)
-            runtime = SourceRuntimeImpl(
-                name,
-                section,
-                self.store,
-                lambda: self.lanes,
-                self.plugins.manager,
-                self.metrics,
-                health,
-                self.delivery.wake,
-            )
-            self.sources[name] = cls.create(name, section, runtime)
+            health = HealthRecord(cls.kind, cls.stale_after(section))
+            self.sources[name] = cls.create(name, section, SourceRuntimeImpl(name, section, health, services))
             self.source_health[name] = health
 
     async def start(self) -> None:
@@ -118,6 +119,7 @@ class Daemon:
         await self.store.open()
         self.store.on_outbox_change(lambda: self.delivery.wake())
         await self.start_components()
+        self._heartbeat = asyncio.create_task(self.catch_up.keep_beating(self.stop_requested.is_set))
 
     async def start_components(self) -> None:
         """Start notifiers and sources, then the server, deliveries and schedules."""
@@ -141,14 +143,29 @@ class Daemon:
         for source in self.sources.values():
             await source.start()
         await self._start_server()
-        self.delivery.start()
+        down = self._first_start and await self.catch_up.begin(self.lanes)
+        self._first_start = False
+        if down:  # the catch-up line goes first: deliveries wait for the first polls
+            self._catching_up = asyncio.create_task(self._finish_catch_up())
+        else:
+            self.delivery.start()
         for name, source in self.sources.items():
-            if isinstance(source, PolledSource):
-                self.scheduler.add(source, self.source_health[name])
-            elif isinstance(source, StreamSource):
-                supervisor = StreamSupervisor(source, self.source_health[name], self.store.coordination)
+            if source.kind == "polled":
+                self.scheduler.add(cast(PolledSource, source), self.source_health[name])
+            elif source.kind == "stream":
+                supervisor = StreamSupervisor(
+                    cast(StreamSource, source), self.source_health[name], self.store.coordination
+                )
                 self.streams.append(supervisor)
                 supervisor.start()
+        for name, notifier in self.notifiers.items():
+            if notifier.config.digest is not None:
+                lanes = [lane for lane in self.lanes if lane.notifier == name]
+                digest = DigestSender(
+                    name, notifier.config.digest, self.store, lanes, self.delivery.wake, self.status
+                )
+                digest.schedule(self.scheduler.scheduler)
+                await digest.send_due(catching_up=True)  # a digest missed while payalert was down
         self.scheduler.start()
         log.info(
             "payalert listening on http://%s:%s with %d source(s) and %d notifier(s)",
@@ -158,9 +175,14 @@ class Daemon:
             len(self.notifiers),
         )
 
+    async def _finish_catch_up(self) -> None:
+        polled = [self.source_health[n] for n, s in self.sources.items() if isinstance(s, PolledSource)]
+        await self.catch_up.finish(polled, CATCH_UP_WAIT_SECONDS)
+        self.delivery.start()
+
     async def _start_server(self) -> None:
         server = self.config.settings.server
-        push_sources = [source for source in self.sources.values() if isinstance(source, PushSource)]
+        push_sources = [cast(PushSource, source) for source in self.sources.values() if source.kind == "push"]
         access = self.config.settings.health
         connections = ConnectionLimit.for_open_files()
         app = build_app(
@@ -172,6 +194,7 @@ class Daemon:
             protect_metrics=access.protect_metrics,
             body_timeout=server.body_timeout.total_seconds(),
             connections=connections,
+            status_page=self._status_page(),
         )
         # aiohttp's keep-alive timer runs from the moment a connection opens (and again after each
         # answer) and closes it if no complete request has arrived: it bounds the time to send headers.
@@ -201,6 +224,13 @@ class Daemon:
         grace = self.config.settings.server.shutdown_grace.total_seconds()
         log.info("stopping: finishing in-flight requests and sends (up to %.0fs)", grace)
         await self.stop_components()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            try:
+                await self.catch_up.beat()  # a clean stop: the downtime starts now
+            except Exception as error:
+                log.warning("saving the heartbeat at stop failed (%s)", error)
         await self.store.close()
         self.data_dir_lock.release()
         log.info("stopped")
@@ -208,6 +238,10 @@ class Daemon:
     async def stop_components(self) -> None:
         """Stop the server, schedules, streams and deliveries (each within the grace), then close all."""
         grace = self.config.settings.server.shutdown_grace.total_seconds()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            await asyncio.gather(self._catching_up, return_exceptions=True)
+            self._catching_up = None
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None

@@ -23,6 +23,7 @@ from .config import DeliverySettings
 from .errors import PermanentFailure, RetryLater
 from .fallback import fallback_alert
 from .health import HealthRecord
+from .lifecycle import StatusUpdate
 from .metrics import Metrics
 from .model import Payment
 from .notifier import Notifier
@@ -130,7 +131,11 @@ class LaneWorker:
                 )
                 return True
         try:
-            await self.notifier.send(payment, delivery.target)
+            update = None if unshowable is not None else await self._status_update(delivery)
+            if update is None:
+                await self.notifier.send(payment, delivery.target)
+            else:
+                await self.notifier.send_update(update, delivery.target)
         except PermanentFailure as error:
             await self._fail(delivery, _reason(unshowable, str(error)))
             return True
@@ -152,6 +157,14 @@ class LaneWorker:
         self.metrics.deliveries.labels(self.lane.notifier, "sent").inc()
         self.health.succeeded()
         return True
+
+    async def _status_update(self, delivery: Delivery) -> StatusUpdate | None:
+        """The delivery as a status change of a payment alerted before, or None for a first alert."""
+        payment = delivery.payment
+        if payment.identity is None:
+            return None
+        first = await self.store.first_alert(payment.source, payment.identity, delivery.event_id)
+        return None if first is None else StatusUpdate(payment, first)
 
     def _unshowable(self, payment: Payment, target: str) -> str | None:
         """Why the notifier cannot show ``payment`` (its ``render`` raised), or None when it can."""

@@ -71,7 +71,7 @@ class HealthRecord:
             return None
         if self.connected is False:
             return "disconnected", "disconnected"
-        if self.failing_is_unhealthy and self._latest_attempt_failed():
+        if self.failing_is_unhealthy and self.latest_attempt_failed():
             return "failing", f"failing: {self.last_error}"
         if self.stale_after is not None:
             since = self.last_success if self.last_success is not None else self.started_at
@@ -79,7 +79,8 @@ class HealthRecord:
                 return "stale", f"no success for {now - since:.0f}s (limit {self.stale_after:.0f}s)"
         return None
 
-    def _latest_attempt_failed(self) -> bool:
+    def latest_attempt_failed(self) -> bool:
+        """True when the most recent attempt (poll, connection, send) failed."""
         if self.last_failure is None:
             return False
         return self.last_success is None or self.last_failure > self.last_success

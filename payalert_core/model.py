@@ -32,8 +32,11 @@ from .bounds import (
     safe_details,
     safe_external_id,
 )
+from .tellings import PaymentMatch
 
 _CURRENCY = re.compile(r"[A-Z0-9]{2,12}")
+#: How long a payment's ``status`` may be.
+STATUS_LIMIT = 40
 _TEXT_FIELDS = operator.attrgetter(*TEXT_LIMITS)
 _TEXT_LIMIT_VALUES = tuple(TEXT_LIMITS.values())
 #: Set while reading a stored payment back: it was admitted when stored, and the clock has moved since.
@@ -88,6 +91,15 @@ class Payment:
     link: str | None = None
     details: dict[str, str] = field(default_factory=dict)
     raw: Any = None
+    #: The payment this alert is about, stable across its status changes (``deposit:123`` for
+    #: both its pending and its credited alert). Alerts of one source sharing it follow one payment:
+    #: the first is sent as an alert, each later one as a status update of it. None: a one-off.
+    identity: str | None = None
+    #: The status this alert reports (``pending``, ``credited``, ``buyer paid``, ``completed``…).
+    status: str | None = None
+    #: How to recognise this payment told again by another source (see :mod:`payalert_core.tellings`);
+    #: used at ingest only, never stored with the payment.
+    match: PaymentMatch | None = field(default=None, compare=False, repr=False)
     #: True on a payment :meth:`from_json` read back: its amount, currency and time were not checked.
     read_back: ClassVar[bool] = False
 
@@ -120,6 +132,10 @@ class Payment:
                 if value is not None:
                     self._set(name, one_line(value, limit))
             self._set("details", safe_details(self.details or {}))
+        if self.identity is not None:
+            self._set("identity", safe_external_id(self.identity))
+        if self.status is not None:
+            self._set("status", one_line(self.status, STATUS_LIMIT))
 
     def _text_is_safe(self) -> bool:
         """True when no text field needs cleaning or cutting (most payments: one check over all text)."""
@@ -186,6 +202,8 @@ class Payment:
             "details": self.details,
             "raw": self.raw,
         }
+        if self.identity is not None or self.status is not None:
+            fields.update(identity=self.identity, status=self.status)
         try:  # orjson: about a fifth of the standard library's work, on every stored payment
             return orjson.dumps(fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
         except orjson.JSONEncodeError:
@@ -219,6 +237,8 @@ class Payment:
                 link=data.get("link"),
                 details=data.get("details") or {},
                 raw=data.get("raw"),
+                identity=data.get("identity"),
+                status=data.get("status"),
             )
         finally:
             _RESTORING.reset(token)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Protocol
 
 from .configtypes import NotifierConfig
 from .formatting import format_plain
+from .lifecycle import StatusUpdate
 from .model import Payment
 from .source import ComponentHealth
 
@@ -97,6 +98,17 @@ class Notifier:
         :meth:`render`, where an error is known to be permanent.
         """
         raise NotImplementedError
+
+    async def send_update(self, update: StatusUpdate, target: str) -> None:
+        """Deliver a status change of a payment already alerted (a deposit credited after pending).
+
+        ``update.payment`` is the new alert, ``update.first`` the first alert of the same payment.
+        The default sends one short follow-up line naming the first alert
+        (``✔ credited: +0.001 BNB deposit from 14:02``) through :meth:`send`; a notifier that can
+        change a sent message (Telegram) overrides this to edit it instead. Failures are reported
+        as for :meth:`send`.
+        """
+        await self.send(update.follow_up(), target)
 
     async def close(self) -> None:
         """Called once at shutdown, after the last send."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import entry_points
 
 import pluggy
@@ -27,6 +29,8 @@ BUILTIN_PLUGINS = (
 DISABLED_ENV = "PAYALERT_DISABLED_PLUGINS"
 #: Comma-separated importable modules to load as plugins without packaging them (development, tests).
 EXTRA_ENV = "PAYALERT_EXTRA_PLUGINS"
+#: Hooks whose implementations each see the previous one's result: called plugin by plugin.
+CHAINED_HOOKS = ("payalert_process_payment",)
 
 
 @dataclass(frozen=True)
@@ -62,67 +66,89 @@ def _names_from_env(name: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A plugin to load: its name, where it comes from, and how to import it."""
+
+    name: str
+    package: str
+    version: str
+    load: Callable[[], object]
+
+
+def _candidates() -> Iterator[_Candidate]:
+    """Built-ins, then entry points, then ``PAYALERT_EXTRA_PLUGINS``, in load order."""
+    core_version = _version("payalert-core")
+    for module_name in BUILTIN_PLUGINS:
+        yield _Candidate(
+            module_name, "payalert-core", core_version, partial(importlib.import_module, module_name)
+        )
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        distribution = entry_point.dist
+        package, version = (distribution.name, distribution.version) if distribution else ("?", "?")
+        yield _Candidate(entry_point.name, package, version, entry_point.load)
+    for module_name in _names_from_env(EXTRA_ENV):
+        yield _Candidate(
+            module_name, "(PAYALERT_EXTRA_PLUGINS)", "", partial(importlib.import_module, module_name)
+        )
+
+
+def _is_disabled(name: str, disabled: set[str]) -> bool:
+    """A built-in may be disabled by its module name or its last part (``console``)."""
+    return name in disabled or (name in BUILTIN_PLUGINS and name.rsplit(".", 1)[-1] in disabled)
+
+
 def get_plugin_manager() -> Plugins:
     """Load built-ins, entry points and ``PAYALERT_EXTRA_PLUGINS``; collect registered classes.
 
     A plugin that fails to import is recorded in ``errors`` and the others still load. A hook
-    implementation with no matching spec (a misspelt name) raises :class:`UserError`.
+    implementation with no matching spec (a misspelt name), or a wrapper of a hook that cannot
+    be wrapped, raises :class:`UserError`.
     """
     manager = pluggy.PluginManager("payalert")
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager=manager)
     disabled = set(_names_from_env(DISABLED_ENV))
-
-    def register(module: object, name: str, package: str, version: str) -> None:
-        manager.register(module, name=name)
-        plugins.loaded.append(PluginInfo(name, package, version))
-
-    for module_name in BUILTIN_PLUGINS:
-        if module_name in disabled or module_name.rsplit(".", 1)[-1] in disabled:
+    for candidate in _candidates():
+        if _is_disabled(candidate.name, disabled) or manager.has_plugin(candidate.name):
             continue
         try:
-            module = importlib.import_module(module_name)
-        except Exception as error:
-            plugins.errors.append(
-                PluginLoadError(module_name, "payalert-core", f"{type(error).__name__}: {error}")
-            )
-            continue
-        register(module, module_name, "payalert-core", _version("payalert-core"))
-
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        package = entry_point.dist.name if entry_point.dist else "?"
-        if entry_point.name in disabled or manager.has_plugin(entry_point.name):
-            continue
-        try:
-            module = entry_point.load()
+            module = candidate.load()
         except Exception as error:  # one broken plugin must not stop the others
-            log.error("plugin %s (package %s) failed to load: %s", entry_point.name, package, error)
+            log.error("plugin %s (package %s) failed to load: %s", candidate.name, candidate.package, error)
             plugins.errors.append(
-                PluginLoadError(entry_point.name, package, f"{type(error).__name__}: {error}")
+                PluginLoadError(candidate.name, candidate.package, f"{type(error).__name__}: {error}")
             )
             continue
-        register(module, entry_point.name, package, entry_point.dist.version if entry_point.dist else "?")
-
-    for module_name in _names_from_env(EXTRA_ENV):
-        if module_name in disabled or manager.has_plugin(module_name):
-            continue
-        try:
-            module = importlib.import_module(module_name)
-        except Exception as error:
-            plugins.errors.append(
-                PluginLoadError(module_name, "(PAYALERT_EXTRA_PLUGINS)", f"{type(error).__name__}: {error}")
-            )
-            continue
-        register(module, module_name, "(PAYALERT_EXTRA_PLUGINS)", "")
+        manager.register(module, name=candidate.name)
+        plugins.loaded.append(PluginInfo(candidate.name, candidate.package, candidate.version))
 
     manager.hook.payalert_add_hookspecs(plugin_manager=manager)
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as error:
         raise UserError(f"plugin {error.plugin!r} implements a hook that does not exist: {error}") from None
+    refuse_chain_wrappers(manager)
 
     _collect(plugins)
     return plugins
+
+
+def refuse_chain_wrappers(manager: pluggy.PluginManager) -> None:
+    """Raise :class:`UserError` for a wrapper of a hook whose implementations form a chain.
+
+    Each ``payalert_process_payment`` implementation receives the payment the previous one
+    returned, so the core calls that hook once per plugin and a wrapper would wrap only its own
+    plugin: it is refused here rather than silently wrapping nothing.
+    """
+    for hook_name in CHAINED_HOOKS:
+        for implementation in getattr(manager.hook, hook_name).get_hookimpls():
+            if implementation.wrapper or implementation.hookwrapper:
+                raise UserError(
+                    f"plugin {implementation.plugin_name!r}: {hook_name} cannot be a wrapper, because "
+                    "each implementation receives the payment the previous one returned; "
+                    "implement it without wrapper=True / hookwrapper=True"
+                )
 
 
 def _collect(plugins: Plugins) -> None:
@@ -131,6 +157,11 @@ def _collect(plugins: Plugins) -> None:
             if not (isinstance(cls, type) and issubclass(cls, base)):
                 raise UserError(
                     f"a plugin registered {cls!r} as a {kind}, but it is not a {base.__name__} subclass"
+                )
+            if base is Source and getattr(cls, "kind", None) not in ("polled", "push", "stream"):
+                raise UserError(
+                    f"source class {cls.__qualname__} is none of the kinds: subclass PolledSource, "
+                    "PushSource or StreamSource"
                 )
             type_name = getattr(cls, "type_name", None)
             if not type_name:

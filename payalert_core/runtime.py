@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -14,6 +15,7 @@ from .metrics import Metrics
 from .model import Payment
 from .source import IngestResult
 from .store import Coordination, Lane, Store
+from .tellings import Repeat
 
 log = logging.getLogger("payalert.pipeline")
 
@@ -34,47 +36,83 @@ def passes_source_filters(payment: Payment, config: SourceConfig) -> bool:
     return True
 
 
-def process_with_hooks(implementations: Sequence[pluggy.HookImpl], payment: Payment) -> Payment | None:
-    """Run ``payalert_process_payment`` implementations (in call order) in turn; None means vetoed."""
-    for implementation in implementations:
-        result = implementation.function(payment=payment)
-        if result is False:
-            return None
-        if isinstance(result, Payment):
-            payment = result
-        elif result is not None:
-            raise TypeError(
-                f"plugin {implementation.plugin_name} returned {type(result).__name__} from "
-                "payalert_process_payment; return None, False or a Payment"
+class PaymentHooks:
+    """``payalert_process_payment``, called through pluggy one plugin at a time, in pluggy's order.
+
+    Each plugin sees the previous one's result, so the hook is called once per plugin (pluggy's
+    ``subset_hook_caller``): pluggy still hands each implementation only the arguments it declares.
+    Wrappers are refused when plugins load (see :func:`payalert_core.plugins.refuse_chain_wrappers`).
+    """
+
+    def __init__(self, manager: pluggy.PluginManager) -> None:
+        implementations = manager.hook.payalert_process_payment.get_hookimpls()[::-1]  # call order
+        plugins = list(dict.fromkeys(implementation.plugin for implementation in implementations))
+        self._steps = [
+            (
+                manager.get_name(plugin) or repr(plugin),
+                manager.subset_hook_caller(
+                    "payalert_process_payment", [other for other in plugins if other is not plugin]
+                ),
             )
-    return payment
+            for plugin in plugins
+        ]
+
+    def run(self, payment: Payment) -> Payment | None:
+        """The payment as the plugins left it; None when one of them vetoed it."""
+        for plugin_name, call in self._steps:
+            for result in call(payment=payment):
+                if result is False:
+                    return None
+                if not isinstance(result, Payment):
+                    raise TypeError(
+                        f"plugin {plugin_name} returned {type(result).__name__} from "
+                        "payalert_process_payment; return None, False or a Payment"
+                    )
+                payment = result
+        return payment
+
+
+@dataclass(frozen=True)
+class SourceServices:
+    """What the daemon shares with every source's runtime."""
+
+    store: Store
+    #: The delivery lanes a new payment is queued on (the daemon's live list).
+    lanes: Sequence[Lane]
+    manager: pluggy.PluginManager
+    hooks: PaymentHooks
+    metrics: Metrics
+    #: Called after new payments are stored: wakes the deliveries.
+    on_stored: Callable[[], None]
+
+    @classmethod
+    def create(
+        cls,
+        store: Store,
+        lanes: Sequence[Lane],
+        manager: pluggy.PluginManager,
+        metrics: Metrics,
+        on_stored: Callable[[], None],
+    ) -> SourceServices:
+        """The services, with the payment hooks read from ``manager``."""
+        return cls(store, lanes, manager, PaymentHooks(manager), metrics, on_stored)
 
 
 class SourceRuntimeImpl:
     """Implements :class:`~payalert_core.SourceRuntime` for one source entry."""
 
     def __init__(
-        self,
-        name: str,
-        config: SourceConfig,
-        store: Store,
-        lanes: Callable[[], Sequence[Lane]],
-        manager: pluggy.PluginManager,
-        metrics: Metrics,
-        health: HealthRecord,
-        on_stored: Callable[[], None],
+        self, name: str, config: SourceConfig, health: HealthRecord, services: SourceServices
     ) -> None:
         self.name = name
         self.config = config
-        self.store = store
-        self.lanes = lanes
-        self.manager = manager
-        self.metrics = metrics
         self.health = health
-        self.on_stored = on_stored
-        self._ingested = metrics.events_ingested.labels(name)
-        self._duplicates = metrics.events_duplicate.labels(name)
-        self._filtered = metrics.events_filtered.labels(name)
+        self.services = services
+        self.store = services.store
+        self.metrics = services.metrics
+        self._ingested = services.metrics.events_ingested.labels(name)
+        self._duplicates = services.metrics.events_duplicate.labels(name)
+        self._filtered = services.metrics.events_filtered.labels(name)
 
     async def ingest(
         self, payments: Sequence[Payment], cursors: Mapping[str, Any] | None = None
@@ -86,12 +124,11 @@ class SourceRuntimeImpl:
         """
         accepted: list[Payment] = []
         filtered = 0
-        hooks = self.manager.hook.payalert_process_payment.get_hookimpls()[::-1]  # pluggy's call order
         for payment in payments:
             if payment.source != self.name:
                 payment = payment.replace(source=self.name)
             processed = (
-                process_with_hooks(hooks, payment) if passes_source_filters(payment, self.config) else None
+                self.services.hooks.run(payment) if passes_source_filters(payment, self.config) else None
             )
             if processed is None:
                 filtered += 1
@@ -103,11 +140,31 @@ class SourceRuntimeImpl:
         if not accepted and not state:
             self._count(0, 0, filtered)
             return IngestResult(filtered=filtered)
-        stored = await self.store.ingest(accepted, self.lanes(), state)
+        if any(payment.match is not None for payment in accepted):
+            stored = await self.store.ingest_matching(accepted, self.services.lanes, state)
+            self._report_repeats(stored.repeats)
+        else:
+            stored = await self.store.ingest(accepted, self.services.lanes, state)
         self._count(len(stored.new_event_ids), stored.duplicates, filtered)
         if stored.new_event_ids:
-            self.on_stored()
-        return IngestResult(stored=len(stored.new_event_ids), duplicates=stored.duplicates, filtered=filtered)
+            self.services.on_stored()
+        return IngestResult(
+            stored=len(stored.new_event_ids),
+            duplicates=stored.duplicates,
+            filtered=filtered,
+            repeats=len(stored.repeats),
+        )
+
+    def _report_repeats(self, repeats: Sequence[Repeat]) -> None:
+        for repeat in repeats:
+            self.count("repeat")
+            log.info(
+                "%s %s tells payment %s %s again: stored as a repeat of it, not alerted",
+                repeat.source,
+                repeat.external_id,
+                repeat.first_source,
+                repeat.first_external_id,
+            )
 
     def _count(self, stored: int, duplicates: int, filtered: int) -> None:
         if stored:
@@ -128,7 +185,7 @@ class SourceRuntimeImpl:
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
         """The plugin manager the daemon loaded."""
-        return self.manager
+        return self.services.manager
 
 
 class NotifierRuntimeImpl:

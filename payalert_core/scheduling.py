@@ -12,11 +12,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from .backoff import backoff_delay
 from .configtypes import PolledSourceConfig
+from .coordination import Coordination
 from .errors import RetryLater
 from .health import HealthRecord
 from .metrics import Metrics
 from .source import PolledSource, StreamSource
-from .store import Coordination
 
 log = logging.getLogger("payalert.scheduler")
 
@@ -42,6 +42,7 @@ class PollScheduler:
         self.coordination = coordination or Coordination()
         self._failures: dict[str, int] = {}
         self._running: set[asyncio.Task] = set()
+        self._stopping = False
 
     def add(self, source: PolledSource, health: HealthRecord) -> None:
         """Schedule ``source``; its first run is immediate."""
@@ -60,6 +61,11 @@ class PollScheduler:
             misfire_grace_time=None,
         )
 
+    def next_run(self, name: str) -> datetime | None:
+        """When the polled source ``name`` runs next, or None when it is not scheduled."""
+        job = self.scheduler.get_job(name)
+        return None if job is None else job.next_run_time
+
     def start(self) -> None:
         """Start the scheduler in the running event loop."""
         self.scheduler.start()
@@ -69,6 +75,7 @@ class PollScheduler:
 
         Cancelling is safe: a poll's payments and cursor are stored in one transaction or not at all.
         """
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         running = set(self._running)
@@ -91,7 +98,11 @@ class PollScheduler:
         try:
             await source.poll()
         except asyncio.CancelledError:
-            raise
+            if not self._stopping:
+                raise
+            # Cancelled by stop(): the poll's transaction was not committed, the next start reads
+            # the same records again. Ending quietly keeps APScheduler from logging a traceback.
+            log.info("source %s: poll interrupted by shutdown; it runs again at the next start", source.name)
         except Exception as error:
             self._after_failure(source, health, error)
         else:

@@ -20,7 +20,7 @@ import functools
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -34,6 +34,13 @@ log = logging.getLogger("payalert.server")
 
 StatusProvider = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
 MetricsProvider = Callable[[], Awaitable[bytes]]
+
+
+class Mountable(Protocol):
+    """Something that adds its own routes to the app (the status page)."""
+
+    def mount(self, app: web.Application) -> None:
+        """Add routes to ``app``."""
 
 
 def _guard_push_handler(
@@ -134,13 +141,15 @@ def build_app(
     protect_metrics: bool = False,
     body_timeout: float = 30.0,
     connections: ConnectionLimit | None = None,
+    status_page: Mountable | None = None,
 ) -> web.Application:
     """The root application with every push source mounted.
 
     ``token`` unlocks ``/health``'s details (and ``/metrics`` when ``protect_metrics``); without a
     token configured, ``/health`` shows only its status and problem kinds. Push sources get their
     request bodies within ``body_timeout`` seconds; ``connections`` keeps their connections open
-    while they process a request, when the server is at its connection limit.
+    while they process a request, when the server is at its connection limit. ``status_page``, when
+    enabled, adds ``/status/`` and its forms.
     """
     app = web.Application(client_max_size=max_body_bytes)
     bearer = BearerToken(token)
@@ -159,6 +168,8 @@ def build_app(
 
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", prometheus)
+    if status_page is not None:
+        status_page.mount(app)
     for source in push_sources:
         routes = web.Application()  # collects the source's routes; only the routes are served
         source.add_routes(routes)

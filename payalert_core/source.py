@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol
 
 from .configtypes import PolledSourceConfig, SourceConfig, StreamSourceConfig
 from .model import Payment
@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     import pluggy
     from aiohttp import web
 
+#: How the daemon drives a source: scheduled polls, HTTP routes, or a supervised long-running task.
+SourceKind = Literal["polled", "push", "stream"]
+#: A polled source is unhealthy after this many intervals without a successful poll.
+STALE_INTERVALS = 3
+
 
 class IngestResult(NamedTuple):
     """What happened to a batch handed to :meth:`Source.ingest`."""
@@ -20,6 +25,8 @@ class IngestResult(NamedTuple):
     stored: int = 0
     duplicates: int = 0
     filtered: int = 0
+    #: Payments another source or message told first (see :class:`~payalert_core.PaymentMatch`): kept, not alerted.
+    repeats: int = 0
 
 
 class ComponentHealth(Protocol):
@@ -68,6 +75,13 @@ class Source:
     type_name: ClassVar[str]
     #: The pydantic model of this source's config section.
     Config: ClassVar[type[SourceConfig]] = SourceConfig
+    #: How the daemon drives it: ``"polled"``, ``"push"`` or ``"stream"`` (set by the three kinds below).
+    kind: ClassVar[SourceKind]
+
+    @classmethod
+    def stale_after(cls, config: SourceConfig) -> float | None:
+        """Seconds without a success after which ``/health`` calls this source stale (None: never)."""
+        return None
 
     def __init__(self, name: str, config: SourceConfig, runtime: SourceRuntime) -> None:
         self.name = name
@@ -105,6 +119,14 @@ class PolledSource(Source):
     """
 
     Config: ClassVar[type[SourceConfig]] = PolledSourceConfig
+    kind: ClassVar[SourceKind] = "polled"
+
+    @classmethod
+    def stale_after(cls, config: SourceConfig) -> float | None:
+        """Unhealthy after :data:`STALE_INTERVALS` intervals without a successful poll."""
+        if not isinstance(config, PolledSourceConfig):
+            return None
+        return STALE_INTERVALS * config.interval.total_seconds()
 
     async def poll(self) -> None:
         """Fetch what is new and ``ingest`` it together with the advanced cursor."""
@@ -119,6 +141,8 @@ class PushSource(Source):
     client got 408): ``await request.read()`` returns it at once.
     """
 
+    kind: ClassVar[SourceKind] = "push"
+
     def add_routes(self, app: web.Application) -> None:
         """Add this source's routes to ``app.router``; each is served under ``/hooks/<name>``.
 
@@ -132,6 +156,13 @@ class StreamSource(Source):
     """A long-running task (IMAP IDLE, a websocket); restarted with backoff when it stops."""
 
     Config: ClassVar[type[SourceConfig]] = StreamSourceConfig
+    kind: ClassVar[SourceKind] = "stream"
+
+    @classmethod
+    def stale_after(cls, config: SourceConfig) -> float | None:
+        """The section's ``stale_after``, when set."""
+        stale_after = config.stale_after if isinstance(config, StreamSourceConfig) else None
+        return stale_after.total_seconds() if stale_after is not None else None
 
     async def run(self) -> None:
         """Run until cancelled; report connection state through ``runtime.health``."""

@@ -18,6 +18,12 @@ delivery:
   retry_max: 5m
   # give_up_after: 2d     # default: retry until it succeeds or fails permanently
 
+# A page for people at /status/ (docs/status-page.md): run `payalert status-page set-password` first.
+# status_page:
+#   enabled: true
+#   password_hash: ${PAYALERT_STATUS_PAGE_PASSWORD_HASH}
+#   timezone: Asia/Kolkata
+
 sources:
   # Any script can post signed JSON payments here: POST /hooks/my-shop/
   my-shop:

@@ -4,8 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-
-from payalert_core.testing.benchmarks import ROWS_ENV, read_rows, report_row
+from payalert_testing.benchmarks import ROWS_ENV, read_rows, report_row
 
 RUNNER = Path(__file__).resolve().parents[1] / "bench" / "run.py"
 

@@ -172,7 +172,7 @@ def test_test_notify_sends_through_every_notifier(tmp_path):
         tmp_path, notifiers={"rec": {"type": "recorder", "path": str(record)}, "out": {"type": "console"}}
     )
     write_config(tmp_path, document)
-    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "payalert_core.testing.recorder"}
+    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "payalert_testing.recorder"}
     result = payalert("test-notify", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "rec -> default: sent" in result.stdout and "Test alert" in result.stdout
@@ -237,7 +237,7 @@ def test_test_notify_failures_name_the_variable_not_its_value(tmp_path):
     record = "${PAYALERT_TEST_VALUE}/no-such-folder/recorded.jsonl"
     document = base_config(tmp_path, notifiers={"rec": {"type": "recorder", "path": record}})
     write_config(tmp_path, document)
-    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "payalert_core.testing.recorder"}
+    env = {**os.environ, "PAYALERT_EXTRA_PLUGINS": "payalert_testing.recorder"}
     result = payalert("test-notify", cwd=tmp_path, env=env)
     assert result.returncode == 2
     assert (

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from payalert_testing.fuzzing import fuzz_settings, value_paths
 
 from payalert_core import ConfigError, UserError
 from payalert_core.config import Config, load_config
 from payalert_core.plugins import Plugins, get_plugin_manager
-from payalert_core.testing.fuzzing import fuzz_settings, value_paths
 
 FUZZ = fuzz_settings(200)
 SECRET_KEYS = {("webhook", "secret"), ("github", "secret"), ("binance", "api_key"), ("binance", "api_secret")}

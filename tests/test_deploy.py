@@ -26,10 +26,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
+from payalert_testing.daemon import free_port
 
 from payalert_core.config import ServerSettings
 from payalert_core.errors import ConfigError, DataDirInUse, StorageUnavailable
-from payalert_core.testing.daemon import free_port
 
 from .deploy_support import (
     DOCKER_CONFIG,

@@ -7,10 +7,12 @@ from typing import get_args
 import pytest
 from pydantic import BaseModel
 
-from payalert_core import PolledSourceConfig, SourceConfig, StreamSourceConfig
+from payalert_core import NotifierConfig, PolledSourceConfig, SourceConfig, StreamSourceConfig
 from payalert_core.config import DeliverySettings, HealthSettings, ServerSettings, Settings
+from payalert_core.configtypes import DigestConfig
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
+from payalert_core.statuspage.settings import StatusPageSettings
 from payalert_core.store.settings import StoreSettings
 
 REFERENCE = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
@@ -20,11 +22,14 @@ MODELS = [
     DeliverySettings,
     StoreSettings,
     HealthSettings,
+    StatusPageSettings,
     SourceConfig,
     PolledSourceConfig,
     StreamSourceConfig,
     ConsoleConfig,
     WebhookConfig,
+    NotifierConfig,
+    DigestConfig,
 ]
 
 

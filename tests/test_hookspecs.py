@@ -50,3 +50,9 @@ def test_hook_is_implemented_by_some_tested_plugin(hook):
 def test_plugin_hook_is_implemented_in_a_test(hook):
     text = "".join(p.read_text() for p in ROOT.glob("plugins/*/tests/*.py"))
     assert f"def {hook}(" in text, f"no test implements {hook}"
+
+
+@pytest.mark.parametrize("method", ["targets", "render", "send", "send_update"])
+def test_notifier_method_is_documented(method):
+    document = (ROOT / "docs" / "plugin_hooks.md").read_text()
+    assert re.search(rf"^- `{method}\(", document, re.MULTILINE), f"Notifier.{method} is not documented"

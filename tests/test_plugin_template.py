@@ -88,13 +88,13 @@ def develop_installs(readme: Path) -> list[list[str]]:
 def venv(projects: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv where each rendered project's README "Develop" installs were run, as its author would.
 
-    payalert-core comes from this checkout instead of the git URL the README names (the same
-    requirement; test_readme.py installs from a git URL), and only once.
+    payalert-core and payalert-testing come from this checkout instead of the git URLs the README
+    names (the same requirements; test_readme.py installs from a git URL), each only once.
     """
     root = tmp_path_factory.mktemp("venv")
     _run(sys.executable, "-m", "venv", root, timeout=120)
     pip = (root / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-compile")
-    core_installed = False
+    core_installed = testing_installed = False
     for project in projects.values():
         for arguments in develop_installs(project / "README.md"):
             if any(argument.startswith("payalert-core @ git+") for argument in arguments):
@@ -102,6 +102,11 @@ def venv(projects: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
                     continue
                 arguments = ["-e", str(ROOT)]
                 core_installed = True
+            elif any(argument.startswith("payalert-testing @ git+") for argument in arguments):
+                if testing_installed:
+                    continue
+                arguments = ["-e", str(ROOT / "testing")]
+                testing_installed = True
             _run(*pip, *arguments, cwd=project, timeout=900)
     return root / "bin"
 

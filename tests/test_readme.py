@@ -29,8 +29,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from payalert_core.testing import free_port
+from payalert_testing import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTED = "https://github.com/<org>/payalert.git"

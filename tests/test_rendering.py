@@ -12,6 +12,10 @@ import re
 
 import pytest
 from hypothesis import given
+from payalert_testing import MemoryNotifierRuntime
+from payalert_testing.fuzzing import fuzz_settings
+from payalert_testing.payments import accepted_payments, render_or_fallback, stored_payments
+from payalert_testing.telegram_api import TOKEN
 
 from payalert_core import InvalidPayment, Payment, fallback_alert, plain_lines
 from payalert_core.bounds import check_amount
@@ -19,10 +23,6 @@ from payalert_core.notifiers.console import ConsoleConfig, ConsoleNotifier
 from payalert_core.notifiers.telegram import TelegramNotifier
 from payalert_core.notifiers.telegram_config import TelegramConfig
 from payalert_core.notifiers.telegram_html import MESSAGE_LIMIT, check_markup, visible_len
-from payalert_core.testing import MemoryNotifierRuntime
-from payalert_core.testing.fuzzing import fuzz_settings
-from payalert_core.testing.payments import accepted_payments, render_or_fallback, stored_payments
-from payalert_core.testing.telegram_api import TOKEN
 
 #: The most messages one payment may become in Telegram (every field at its longest).
 MOST_TELEGRAM_MESSAGES = 4

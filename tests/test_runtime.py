@@ -9,7 +9,7 @@ import pytest
 from payalert_core import InvalidPayment, Payment, SourceConfig, hookimpl, hookspecs
 from payalert_core.health import HealthRecord
 from payalert_core.metrics import Metrics
-from payalert_core.runtime import SourceRuntimeImpl
+from payalert_core.runtime import SourceRuntimeImpl, SourceServices
 from payalert_core.store import Lane
 
 from .helpers import payment
@@ -22,16 +22,8 @@ def runtime(store, *plugins, **config):
     manager.add_hookspecs(hookspecs)
     for plugin in plugins:
         manager.register(plugin)
-    return SourceRuntimeImpl(
-        "shop",
-        SourceConfig(type="webhook", **config),
-        store,
-        lambda: LANES,
-        manager,
-        Metrics(),
-        HealthRecord("push"),
-        lambda: None,
-    )
+    services = SourceServices.create(store, LANES, manager, Metrics(), lambda: None)
+    return SourceRuntimeImpl("shop", SourceConfig(type="webhook", **config), HealthRecord("push"), services)
 
 
 def stored_long_ago(external_id: str, **changes) -> Payment:
@@ -70,6 +62,41 @@ async def test_nor_can_a_hook_that_reshapes_payments(store):
     with pytest.raises(InvalidPayment, match="amount"):
         await runtime(store, Poisoner()).ingest([payment("a")])
     assert await store.recent_payments(10) == []
+
+
+async def test_a_hook_may_take_none_of_the_arguments(store):
+    class Vetoer:
+        @hookimpl
+        def payalert_process_payment(self):
+            return False
+
+    class Bystander:
+        @hookimpl
+        def payalert_process_payment(self):
+            return None
+
+    assert (await runtime(store, Bystander()).ingest([payment("a")])).stored == 1
+    assert (await runtime(store, Vetoer()).ingest([payment("b")])).filtered == 1
+
+
+async def test_each_hook_sees_the_payment_the_one_before_returned(store):
+    class Titler:
+        @hookimpl(tryfirst=True)
+        def payalert_process_payment(self, payment):
+            return payment.replace(title="first")
+
+    class Checker:
+        seen: list[str] = []
+
+        @hookimpl
+        def payalert_process_payment(self, payment):
+            Checker.seen.append(payment.title)
+            return payment.replace(title=payment.title + ", second")
+
+    assert (await runtime(store, Checker(), Titler()).ingest([payment("a")])).stored == 1
+    assert Checker.seen == ["first"]
+    (stored,) = await store.recent_payments(10)
+    assert stored.title == "first, second"
 
 
 async def test_a_payment_under_min_amount_is_filtered_not_stored(store):

@@ -4,15 +4,19 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import yaml
 
+from payalert_core import PaymentMatch
 from payalert_core.store import Lane, SQLiteStore
 from payalert_core.store.postgres import PostgresStore
 
 from .helpers import payment
 
 LANE = Lane("out", "default")
+#: One payment told by a bank's SMS and by its mail: one event, two tellings.
+MATCH = PaymentMatch("hdfc", "4477|2500|INR|credit", datetime(2026, 6, 2, 10, 15, tzinfo=UTC), "612345")
 
 
 def payalert(tmp_path, *args, env=None):
@@ -39,6 +43,8 @@ async def fill(path):
     await store.mark_sent(first.id)
     await store.mark_failed(second.id, "chat not found")
     await store.save_state("notifier:out", "chat_migrations", {"-1": -100})
+    told = [payment("sms:1", source="phone"), payment("mail:1", source="mail")]
+    await store.ingest_matching([p.replace(match=MATCH) for p in told], [LANE], {})
     await store.close()
 
 
@@ -50,8 +56,10 @@ async def read_back(url):
         failed = await store.deliveries(["failed"])
         cursor = await store.load_state("source:shop", "cursor")
         migrations = await store.load_state("notifier:out", "chat_migrations")
+        tellings = [(t.source, t.first_source) for t in await store.tellings("mail", "mail:1")]
+        transfers = await store.transfers_since(0)
         later = await store.ingest([payment("new")], [LANE], {})  # ids go on after the copied ones
-        return pending, failed, cursor, migrations, later
+        return pending, failed, cursor, migrations, tellings, transfers, later
     finally:
         await store.close()
 
@@ -63,17 +71,21 @@ def test_copy_moves_every_row_prints_counts_and_never_the_password(tmp_path, pos
 
     done = payalert(tmp_path, "store", "copy", "--to", url)
     assert done.returncode == 0, done.stderr
-    assert "copied 30 events, 30 deliveries (28 pending, 1 failed) and 2 saved states" in done.stdout
+    assert (
+        "copied 31 events, 31 deliveries (29 pending, 1 failed), 2 saved states and 2 tellings" in done.stdout
+    )
     assert postgres_server.password not in done.stdout + done.stderr and "***" in done.stdout
 
-    pending, failed, cursor, migrations, later = asyncio.run(read_back(url))
-    assert [d.payment.external_id for d in pending] == [str(n) for n in range(2, 30)]
+    pending, failed, cursor, migrations, tellings, transfers, later = asyncio.run(read_back(url))
+    assert [d.payment.external_id for d in pending] == [*(str(n) for n in range(2, 30)), "sms:1"]
     assert [(d.payment.external_id, d.last_error) for d in failed] == [("1", "chat not found")]
     assert cursor == {"uid": 30} and migrations == {"-1": -100}
-    assert later.new_event_ids == [31]
+    assert tellings == [("phone", "phone"), ("mail", "phone")]
+    assert len(transfers.rows) + len(transfers.unsettled) == 31  # the money columns came along
+    assert later.new_event_ids == [32]
 
     again = payalert(tmp_path, "store", "copy", env={"PAYALERT_COPY_TO": url})
-    assert again.returncode == 2 and "already holds 31 events" in again.stderr
+    assert again.returncode == 2 and "already holds 32 events" in again.stderr
     assert postgres_server.password not in again.stderr
 
 

@@ -215,7 +215,7 @@ async def test_the_write_ahead_log_is_checkpointed_as_it_grows(tmp_path):
     store = SQLiteStore(tmp_path / "payalert.sqlite3")
     await store.open()
     try:
-        for batch in range(60):  # about 1.2 MB of payments, 20 KB each, in 60 commits
+        for batch in range(70):  # about 1.4 MB of payments, 20 KB each, in 70 commits
             await store.ingest([big_payment(f"{batch}")], [LANE], {})
         wal = tmp_path / "payalert.sqlite3-wal"
         # Checkpointed each time it held the reserve's size, and cut back to that size when it restarts.

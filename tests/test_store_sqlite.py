@@ -6,11 +6,11 @@ import sqlite3
 import time
 
 import pytest
+from payalert_testing.stall import LoopLag, hold_write_lock
 
 from payalert_core import UserError
 from payalert_core.store import Lane, SQLiteStore, sqlite_upkeep
 from payalert_core.store.sqlite_schema import SCHEMA_VERSION
-from payalert_core.testing.stall import LoopLag, hold_write_lock
 
 from .helpers import payment, unwritable_payment
 

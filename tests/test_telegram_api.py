@@ -8,8 +8,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
-from payalert_core.testing.telegram_api import TOKEN, Fault, FloodLimits, TelegramAPI, parse_html
+from payalert_testing.telegram_api import TOKEN, Fault, FloodLimits, TelegramAPI, parse_html
 
 
 def call(api, method, token=TOKEN, wait=10, **params):
@@ -199,3 +198,19 @@ def test_setup_calls_answer(telegram_api):
     assert call(telegram_api, "setMyCommands", commands=[{"command": "status", "description": "x"}])[0] == 200
     assert telegram_api.commands_menu == [{"command": "status", "description": "x"}]
     assert call(telegram_api, "noSuchMethod")[0] == 404
+
+
+def test_a_message_past_the_edit_window_cannot_be_edited_and_replies_are_recorded(telegram_api):
+    telegram_api.limits = None  # two messages to one chat within a second
+    _, body = call(telegram_api, "sendMessage", chat_id=1, text="first")
+    message_id = body["result"]["message_id"]
+    assert call(telegram_api, "editMessageText", chat_id=1, message_id=message_id, text="first")[1][
+        "description"
+    ].startswith("Bad Request: message is not modified")
+    telegram_api.edit_window = 0.0
+    status, body = call(telegram_api, "editMessageText", chat_id=1, message_id=message_id, text="late")
+    assert (status, body["description"]) == (400, "Bad Request: message can't be edited")
+    reply = json.dumps({"message_id": message_id})
+    assert call(telegram_api, "sendMessage", chat_id=1, text="update", reply_parameters=reply)[0] == 200
+    first, update = telegram_api.sent(1)
+    assert (first.text, first.edits, update.reply_to) == ("first", 0, message_id)

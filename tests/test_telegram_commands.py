@@ -4,9 +4,9 @@ import asyncio
 import logging
 
 import pytest
+from payalert_testing.telegram_api import FloodLimits
 
 from payalert_core.notifiers.telegram_commands import HELP, REFUSAL
-from payalert_core.testing.telegram_api import FloodLimits
 
 from .test_telegram_notifier import HOSTILE, FakeRuntime, make_notifier, make_payment
 

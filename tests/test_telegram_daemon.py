@@ -4,8 +4,7 @@ import itertools
 import json
 
 import pytest
-
-from payalert_core.testing.telegram_api import TOKEN, Fault, FloodLimits
+from payalert_testing.telegram_api import TOKEN, Fault, FloodLimits
 
 HOSTILE = '<script>alert("x")</script> & <b>co</b> 💸 שלום'
 FAST_RETRY = {"delivery": {"retry_initial": "0.2s", "retry_max": "1s"}}

@@ -6,13 +6,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from payalert_testing.telegram_api import TOKEN, parse_html
 from pydantic import ValidationError
 
 from payalert_core import Direction, Payment
 from payalert_core.notifiers.telegram_config import Destination, RateLimits, TelegramConfig
 from payalert_core.notifiers.telegram_format import TEMPLATE_FIELDS, AlertFormatter, check_template
 from payalert_core.notifiers.telegram_html import check_markup, visible_len
-from payalert_core.testing.telegram_api import TOKEN, parse_html
 
 KOLKATA = zoneinfo.ZoneInfo("Asia/Kolkata")
 HOSTILE = '<script>alert("x")</script> & <b>bold</b> &amp; 💸 שלום עולם مرحبا'

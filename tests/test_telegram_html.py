@@ -5,6 +5,7 @@ import html
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from payalert_testing.telegram_api import parse_html
 
 from payalert_core.notifiers.telegram_html import (
     MESSAGE_LIMIT,
@@ -14,7 +15,6 @@ from payalert_core.notifiers.telegram_html import (
     utf16_len,
     visible_len,
 )
-from payalert_core.testing.telegram_api import parse_html
 
 
 @pytest.mark.parametrize(

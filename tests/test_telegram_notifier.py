@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from payalert_testing import RecordingHealth
+from payalert_testing.telegram_api import TOKEN, Fault, FloodLimits, TelegramAPI
 
 from payalert_core import Direction, Payment, PermanentFailure, RetryLater, StartupError
 from payalert_core.notifiers.telegram import TelegramNotifier
 from payalert_core.notifiers.telegram_config import TelegramConfig
-from payalert_core.testing import RecordingHealth
-from payalert_core.testing.telegram_api import TOKEN, Fault, FloodLimits, TelegramAPI
 
 # python-telegram-bot 22 warns about its own deprecated int retry_after whenever a 429 arrives.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

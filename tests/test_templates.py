@@ -8,12 +8,16 @@ import yaml
 
 from payalert_core.config import load_config
 from payalert_core.plugins import get_plugin_manager
+from payalert_core.statuspage.passwords import hash_password
 from payalert_core.templates import CONFIG_TEMPLATE
 
 #: A commented line that is YAML (``# key: value`` or ``# - item``), not prose.
 COMMENTED_YAML = re.compile(r"^(\s*)# (\s*(?:[A-Za-z_][\w-]*:(?:\s|$)|- ).*)$")
 #: Values that pass each variable's checks; any other variable gets a long random-looking one.
-DUMMY_VALUES = {"TELEGRAM_BOT_TOKEN": "123456789:AAdummy-token-for-tests"}
+DUMMY_VALUES = {
+    "TELEGRAM_BOT_TOKEN": "123456789:AAdummy-token-for-tests",
+    "PAYALERT_STATUS_PAGE_PASSWORD_HASH": hash_password("a dummy password"),
+}
 
 
 def uncomment(template: str) -> str:
@@ -45,3 +49,4 @@ def test_the_template_with_every_example_switched_on_validates(tmp_path, monkeyp
     path.write_text(yaml.safe_dump(document))
     config = load_config(path, plugins)
     assert {section.type for section in config.notifiers.values()} == {"console", "telegram"}  # built in
+    assert config.settings.status_page.enabled

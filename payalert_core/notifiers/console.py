@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from .. import Notifier, NotifierConfig, Payment, TimeZoneName, hookimpl
-from ..formatting import format_plain
+from .. import Notifier, NotifierConfig, Payment, StatusUpdate, TimeZoneName, format_plain, hookimpl
 
 
 class ConsoleConfig(NotifierConfig):
@@ -34,6 +33,10 @@ class ConsoleNotifier(Notifier):
     def render(self, payment: Payment, target: str) -> str:
         """The plain-text alert, times in the configured zone."""
         return format_plain(payment, ZoneInfo(self.config.timezone))
+
+    async def send_update(self, update: StatusUpdate, target: str) -> None:
+        """Print a short follow-up naming the first alert, its time in the configured zone."""
+        await self.send(update.follow_up(ZoneInfo(self.config.timezone)), target)
 
     async def send(self, payment: Payment, target: str) -> None:
         """Print the alert and a blank line."""

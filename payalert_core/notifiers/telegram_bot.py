@@ -26,11 +26,12 @@ permanent failure and ``retry-failed`` (within one run of the daemon).
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -45,7 +46,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from .. import Payment, PermanentFailure, RetryLater, StartupError
+from .. import Payment, PermanentFailure, RetryLater, StartupError, StatusUpdate
 from .telegram import TelegramNotifier
 from .telegram_commands import CommandResponder
 from .telegram_config import Destination, TelegramConfig
@@ -176,25 +177,82 @@ class TelegramBotNotifier(TelegramNotifier):
         key = (target, payment.source, payment.external_id)
         silent = self._is_silent(payment, destination)
         for index in range(self._parts_sent.get(key, 0), len(messages)):
-            await self._send_text(destination, messages[index], silent)
+            sent = await self._send_text(destination, messages[index], silent)
+            if index == 0 and payment.identity is not None:
+                # Where this payment's later status changes will be shown (by editing it).
+                where = {"chat_id": sent.chat_id, "message_id": sent.message_id}
+                await self.runtime.save_state(_first_message_key(target, payment), where)
             self._parts_sent[key] = index + 1
         self._parts_sent.pop(key, None)
         self.runtime.health.succeeded()
 
-    async def _send_text(self, destination: Destination, text: str, silent: bool) -> None:
+    async def send_update(self, update: StatusUpdate, target: str) -> None:
+        """Edit the payment's first message to show its new status (``editMessageText``).
+
+        The chat keeps its order: nothing new is posted. A message Telegram no longer lets us
+        edit (older than 48 hours, or deleted) gets a short reply naming the new status instead;
+        when the first alert never reached this chat, the update is sent as a full alert.
+        """
+        destination = self._destinations.get(target)
+        if destination is None:
+            raise PermanentFailure(f"{target} is no longer a destination of notifier {self.name}")
+        if self._bot is None:
+            raise RetryLater("the Telegram notifier has not started")
+        where = await self.runtime.load_state(_first_message_key(target, update.first))
+        if not isinstance(where, dict):
+            await self.send(update.payment, target)
+            return
+        chat_id, message_id = where["chat_id"], where["message_id"]
+        messages = self.render(update.payment, target)
+        if len(messages) == 1 and await self._edited(chat_id, message_id, messages[0]):
+            self.runtime.health.succeeded()
+            return
+        line = html.escape(update.follow_up_line(self.formatter.zone), quote=False)
+        await self._send_text(
+            destination, line, self._is_silent(update.payment, destination), reply_to=message_id
+        )
+        self.runtime.health.succeeded()
+
+    async def _edited(self, chat_id: int | str, message_id: int, text: str) -> bool:
+        """Edit a sent message; False when Telegram no longer lets us (too old, deleted)."""
         assert self._bot is not None
+        try:
+            await self._bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=not self.config.link_previews),
+            )
+        except BadRequest as error:
+            said = str(error).lower()
+            if "not modified" in said:
+                return True  # already shows this text (an edit repeated after a lost answer)
+            if "can't be edited" in said or "not found" in said:
+                self.log.info("message %s in chat %s can no longer be edited; replying", message_id, chat_id)
+                return False
+            raise self._classify(error, chat_id) from None
+        except TelegramError as error:
+            raise self._classify(error, chat_id) from None
+        return True
+
+    async def _send_text(
+        self, destination: Destination, text: str, silent: bool, reply_to: int | None = None
+    ) -> Message:
+        assert self._bot is not None
+        reply = None if reply_to is None else ReplyParameters(reply_to, allow_sending_without_reply=True)
         for _ in range(_MAX_MIGRATIONS + 1):
             chat_id = self.chat_id(destination)
             try:
-                await self._bot.send_message(
+                return await self._bot.send_message(
                     chat_id=chat_id,
                     text=text,
                     parse_mode=ParseMode.HTML,
                     disable_notification=silent,
                     message_thread_id=destination.message_thread_id,
                     link_preview_options=LinkPreviewOptions(is_disabled=not self.config.link_previews),
+                    reply_parameters=reply,
                 )
-                return
             except ChatMigrated as migrated:
                 await self._migrate(chat_id, int(migrated.new_chat_id))
             except TelegramError as error:
@@ -278,6 +336,11 @@ class TelegramBotNotifier(TelegramNotifier):
     def _remove_log_filter(self) -> None:
         for logger in _loggers():
             logger.removeFilter(self._filter)
+
+
+def _first_message_key(target: str, payment: Payment) -> str:
+    """Where the state keeps the message that showed a payment's first alert in one destination."""
+    return f"first_message/{target}/{payment.source}/{payment.identity}"
 
 
 def _loggers() -> list[logging.Logger]:

@@ -13,69 +13,30 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from aiohttp import web
-from pydantic import Field
-
 from .. import (
     Direction,
     InvalidPayment,
     Payment,
-    PushSource,
-    SourceConfig,
-    WebhookSecret,
+    SignedJsonPushSource,
+    SignedJsonSourceConfig,
     has_lone_surrogate,
     hookimpl,
     one_line,
-    parse_exact_json,
-    sha256_signature_problem,
 )
 
-SIGNATURE_HEADER = "X-Payalert-Signature"
-_STORED = b'{"stored": 1, "duplicate": false}'
-_DUPLICATE = b'{"stored": 0, "duplicate": true}'
-_FILTERED = b'{"stored": 0, "filtered": true}'
+SIGNATURE_HEADER = SignedJsonPushSource.signature_header
 
 
-class WebhookConfig(SourceConfig):
+class WebhookConfig(SignedJsonSourceConfig):
     """Options of the generic webhook source."""
 
-    secret: WebhookSecret = Field(description="Shared secret for the HMAC-SHA256 signature (16+ characters).")
 
-
-class WebhookSource(PushSource):
+class WebhookSource(SignedJsonPushSource):
     """Receives payments as signed JSON from scripts, shops and automation tools."""
 
     type_name = "webhook"
     Config = WebhookConfig
     config: WebhookConfig
-
-    def add_routes(self, app: web.Application) -> None:
-        app.router.add_post("/", self.receive)
-
-    async def receive(self, request: web.Request) -> web.Response:
-        """Verify, parse, store, then answer."""
-        body = await request.read()
-        secret = self.config.secret.get_secret_value()
-        problem = sha256_signature_problem(secret, body, request.headers.get(SIGNATURE_HEADER))
-        if problem:
-            self.runtime.count("signature_rejected")
-            self.log.warning("rejected a request from %s: signature %s", request.remote, problem)
-            return web.Response(status=401)
-        try:
-            payment = self.parse(parse_exact_json(body))
-        except (ValueError, TypeError, InvalidOperation, RecursionError) as error:
-            self.runtime.count("bad_request")
-            answer = {"error": f"bad payment: {error}"}
-            if isinstance(error, InvalidPayment):
-                answer["field"] = error.field
-            return web.json_response(answer, status=400)
-        result = await self.ingest([payment])
-        self.runtime.health.succeeded()
-        if result.stored:
-            return web.Response(status=202, body=_STORED, content_type="application/json")
-        if result.filtered:
-            return web.Response(status=200, body=_FILTERED, content_type="application/json")
-        return web.Response(status=200, body=_DUPLICATE, content_type="application/json")
 
     def parse(self, data: Any) -> Payment:
         """A Payment from the JSON body; ``id``, ``amount`` and ``currency`` are required.

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..coordination import Coordination
 from ..errors import UserError
 from .base import StorageUnavailable, Store, is_storage_error
-from .coordination import Coordination
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
 from .sqlite import SQLiteStore
 

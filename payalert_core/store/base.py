@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from ..coordination import Coordination
 from ..errors import StorageUnavailable
 from ..model import Payment
-from .coordination import Coordination
-from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
+from ..tellings import PaymentMatch, Telling
+from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest, Transfers
 
 T = TypeVar("T")
 
@@ -153,6 +154,28 @@ class Store(ABC):
         """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
 
     @abstractmethod
+    async def ingest_matching(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> StoredIngest:
+        """:meth:`ingest`, where a payment with a ``match`` another telling already made is a repeat.
+
+        A repeat is kept in ``tellings``, linked to the first telling, and gets no event and no
+        delivery; the check and the write are one transaction (see :mod:`payalert_core.tellings`).
+        """
+
+    @abstractmethod
+    async def tellings(self, source: str, external_id: str) -> list[Telling]:
+        """Every telling of the payment this source's payment belongs to, the first one first."""
+
+    @abstractmethod
+    async def tellings_of(self, match: PaymentMatch) -> list[Telling]:
+        """Every stored telling of the payment ``match`` tells (what a new telling would repeat)."""
+
+    @abstractmethod
+    async def retitle_event(self, event_id: int, title: str) -> None:
+        """Give a stored alert a new title before it is sent (the catch-up line, once its count is known)."""
+
+    @abstractmethod
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
 
@@ -163,6 +186,52 @@ class Store(ABC):
     @abstractmethod
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest stored payments, newest first."""
+
+    @abstractmethod
+    async def first_alert(self, source: str, identity: str, before_event_id: int) -> Payment | None:
+        """The first alert of a payment (its ``identity``) stored before ``before_event_id``, or None."""
+
+    @abstractmethod
+    async def last_event_id(self) -> int:
+        """The id of the newest stored event (0 when there is none)."""
+
+    @abstractmethod
+    async def event_id(self, source: str, external_id: str) -> int | None:
+        """The id of a stored event, or None."""
+
+    @abstractmethod
+    async def payments_after(self, event_id: int) -> list[Payment]:
+        """The payments stored after event ``event_id``, oldest first."""
+
+    @abstractmethod
+    async def payments_stored_between(self, start: datetime, end: datetime) -> list[Payment]:
+        """The payments stored in ``[start, end)``, oldest first."""
+
+    @abstractmethod
+    async def failed_deliveries_between(self, start: datetime, end: datetime) -> int:
+        """How many deliveries failed for good in ``[start, end)``."""
+
+    @abstractmethod
+    async def stored_before(self, moment: datetime) -> bool:
+        """True when any event was stored before ``moment``."""
+
+    # -- what the status page reads --------------------------------------------------------------
+    @abstractmethod
+    async def transfers_since(self, since: float, after_id: int = 0) -> Transfers:
+        """Money moved in or out since ``since`` (epoch seconds), in events after ``after_id``.
+
+        Rows are ``(occurred_epoch, direction, currency, amount)``, the amount as its exact decimal
+        text; notices are left out. ``last_id`` is the newest event read: pass it as ``after_id``
+        next time to read only what was stored since (events never change once stored).
+        """
+
+    @abstractmethod
+    async def unsent_deliveries(self) -> list[tuple[str, str, bool, int]]:
+        """``(notifier, status, tried, count)`` of deliveries not yet sent; ``tried``: attempted before."""
+
+    @abstractmethod
+    async def state_written(self, owner_prefix: str) -> dict[str, str]:
+        """``{owner: updated_at}``: when each owner starting with ``owner_prefix`` last saved state."""
 
     # -- the outbox ------------------------------------------------------------------------------
     @abstractmethod
@@ -193,8 +262,8 @@ class Store(ABC):
         """Record a temporary failure and when to try again."""
 
     @abstractmethod
-    async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
-        """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
+    async def retry_failed(self, ids: Sequence[int] | None = None, notifier: str | None = None) -> int:
+        """Make failed deliveries pending again (all, those in ``ids``, or one notifier's); return how many."""
 
     @abstractmethod
     async def deliveries(self, statuses: Sequence[DeliveryStatus | str], limit: int = 1000) -> list[Delivery]:

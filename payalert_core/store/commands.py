@@ -56,6 +56,7 @@ def copy_command(state: CliContext, url: str) -> None:
     counts = asyncio.run(copy_sqlite_to_postgres(config.store_path, url))
     click.echo(
         f"copied {counts.events} events, {counts.deliveries} deliveries ({counts.pending} pending, "
-        f"{counts.failed} failed) and {counts.state} saved states from {config.store_path} to {display_url(url)}"
+        f"{counts.failed} failed), {counts.state} saved states and {counts.tellings} tellings"
+        f" from {config.store_path} to {display_url(url)}"
     )
     click.echo("next: set store.url in config.yaml on every node, then start them")

@@ -20,10 +20,34 @@ from .sqlite_schema import connect_read_only
 
 #: Each table with its columns; times stored as text in SQLite become timestamptz.
 TABLES = {
-    "events": ("id", "source", "external_id", "kind", "payment", "created_at"),
+    "events": (
+        "id",
+        "source",
+        "external_id",
+        "kind",
+        "payment",
+        "created_at",
+        "occurred_epoch",
+        "direction",
+        "currency",
+        "amount",
+    ),
     "deliveries": (*DELIVERY_COLUMNS, "updated_at"),
     "state": ("owner", "key", "value", "updated_at"),
+    "tellings": (
+        "id",
+        "source",
+        "external_id",
+        "issuer",
+        "reference",
+        "fingerprint",
+        "told_at",
+        "first_id",
+        "created_at",
+    ),
 }
+#: The tables whose ids come from a sequence, set past the copied ids.
+SEQUENCED = ("events", "deliveries", "tellings")
 
 
 @dataclass(frozen=True)
@@ -35,6 +59,7 @@ class CopyCounts:
     pending: int
     failed: int
     state: int
+    tellings: int
 
 
 async def copy_sqlite_to_postgres(path: Path, url: str) -> CopyCounts:
@@ -61,7 +86,7 @@ async def copy_sqlite_to_postgres(path: Path, url: str) -> CopyCounts:
             async with target.transaction():
                 for table, columns in TABLES.items():
                     counted[table] = await _copy_table(source, target, table, columns)
-                for table in ("events", "deliveries"):
+                for table in SEQUENCED:
                     await target.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false)"
                         f" FROM {table}"
@@ -79,6 +104,7 @@ async def copy_sqlite_to_postgres(path: Path, url: str) -> CopyCounts:
         pending=waiting.get("pending", 0),
         failed=waiting.get("failed", 0),
         state=counted["state"],
+        tellings=counted["tellings"],
     )
 
 

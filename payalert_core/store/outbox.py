@@ -6,13 +6,14 @@ order. Rows become :class:`Delivery` objects by column name, never by position.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from ..model import Payment
+from ..tellings import Repeat
 
 
 class DeliveryStatus(StrEnum):
@@ -86,6 +87,27 @@ class StoredIngest(NamedTuple):
 
     new_event_ids: list[int]
     duplicates: int
+    #: Payments stored as later tellings of one that already alerted (``ingest_matching`` only).
+    repeats: tuple[Repeat, ...] = ()
+
+
+class Transfers(NamedTuple):
+    """Money moved in and out, as ``transfers_since`` read it, and the newest event id it saw.
+
+    Rows are ``(occurred_epoch, direction, currency, amount)``, the amount as its exact decimal text.
+    ``rows`` are the events up to ``last_id``, read once; ``unsettled`` are newer events that a
+    later read returns again (a store whose ids may commit out of order), to count but not keep.
+    """
+
+    last_id: int
+    rows: Sequence[tuple[float, str, str, str]]
+    unsettled: Sequence[tuple[float, str, str, str]] = ()
+
+
+def money_columns(payment: Payment) -> tuple[float, str, str | None, str | None]:
+    """The event columns ``occurred_epoch, direction, currency, amount`` of one payment."""
+    amount = None if payment.amount is None else str(payment.amount)
+    return payment.occurred_at.timestamp(), payment.direction.value, payment.currency, amount
 
 
 def now_iso() -> str:

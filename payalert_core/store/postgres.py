@@ -39,6 +39,7 @@ from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest, delivery_from_
 from .postgres_batching import IngestBatcher
 from .postgres_coordination import AdvisoryLocks
 from .postgres_lanes import LaneLeases
+from .postgres_reads import PostgresReads
 from .postgres_schema import OUTBOX_CHANNEL, SCHEMA_VERSION, migrate
 from .settings import display_url
 
@@ -67,7 +68,7 @@ def node_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-class PostgresStore(Store):
+class PostgresStore(PostgresReads, Store):
     """The store in a PostgreSQL database several payalert nodes share."""
 
     backend = "postgresql"
@@ -237,9 +238,14 @@ class PostgresStore(Store):
     ) -> StoredIngest:
         """Insert new payments with one pending delivery per lane, and save ``state``, atomically."""
         stored = await self._batcher.ingest(payments, lanes, state)
+        self._queued(stored, lanes)
+        return stored
+
+    def _queued(self, stored: StoredIngest, lanes: Sequence[Lane]) -> None:
+        """Tell the other nodes about new deliveries on lanes this node does not hold."""
+        self.health.note(None)
         if stored.new_event_ids and not all(self.holds(lane) for lane in lanes):
             self._tell_other_nodes()
-        return stored
 
     async def _ingest_group(
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
@@ -327,10 +333,10 @@ class PostgresStore(Store):
         }
         await write_until_recorded(lambda: self._write(sql.RECORD_OUTCOME, arguments))
 
-    async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
-        """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
+    async def retry_failed(self, ids: Sequence[int] | None = None, notifier: str | None = None) -> int:
+        """Make failed deliveries pending again (all, those in ``ids``, or one notifier's); return how many."""
         chosen = None if ids is None else list(ids)
-        rows = await self._write(sql.RETRY_FAILED, (time.time(), chosen, chosen))
+        rows = await self._write(sql.RETRY_FAILED, {"now": time.time(), "ids": chosen, "notifier": notifier})
         if rows:  # often run by the CLI, which closes the store next: tell the nodes now
             await self._write(f"NOTIFY {OUTBOX_CHANNEL}")
         return len(rows)

@@ -16,7 +16,7 @@ import hashlib
 import logging
 from typing import Any
 
-from .coordination import Coordination
+from ..coordination import Coordination
 
 log = logging.getLogger("payalert.coordination")
 

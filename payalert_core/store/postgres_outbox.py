@@ -13,15 +13,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..model import Payment
-from .outbox import DELIVERY_COLUMNS, Lane, StoredIngest
+from .outbox import DELIVERY_COLUMNS, Lane, StoredIngest, money_columns
 
 INGEST = """
 WITH incoming AS (
-    SELECT * FROM unnest(%(sources)s::text[], %(ids)s::text[], %(kinds)s::text[], %(payments)s::text[])
-        WITH ORDINALITY AS p (source, external_id, kind, payment, position)
+    SELECT * FROM unnest(
+        %(sources)s::text[], %(ids)s::text[], %(kinds)s::text[], %(payments)s::text[],
+        %(epochs)s::float8[], %(directions)s::text[], %(currencies)s::text[], %(amounts)s::text[]
+    ) WITH ORDINALITY AS p (
+        source, external_id, kind, payment, occurred_epoch, direction, currency, amount, position
+    )
 ), new AS (
-    INSERT INTO events (source, external_id, kind, payment)
-    SELECT source, external_id, kind, payment FROM incoming ORDER BY position
+    INSERT INTO events (source, external_id, kind, payment, occurred_epoch, direction, currency, amount)
+    SELECT source, external_id, kind, payment, occurred_epoch, direction, currency, amount
+    FROM incoming ORDER BY position
     ON CONFLICT (source, external_id) DO NOTHING
     RETURNING id, source, external_id
 ), queued AS (
@@ -49,8 +54,10 @@ RECORD_OUTCOME = (
     " WHERE id = %(id)s AND status = 'pending'"
 )
 RETRY_FAILED = (
-    "UPDATE deliveries SET status = 'pending', next_attempt_at = %s, first_attempt_at = NULL, updated_at = now()"
-    " WHERE status = 'failed' AND (%s::bigint[] IS NULL OR id = ANY(%s::bigint[])) RETURNING notifier"
+    "UPDATE deliveries SET status = 'pending', next_attempt_at = %(now)s, first_attempt_at = NULL,"
+    " updated_at = now()"
+    " WHERE status = 'failed' AND (%(ids)s::bigint[] IS NULL OR id = ANY(%(ids)s::bigint[]))"
+    " AND (%(notifier)s::text IS NULL OR notifier = %(notifier)s) RETURNING notifier"
 )
 SELECT_DELIVERIES = (
     "SELECT " + ", ".join(f"d.{column}" for column in DELIVERY_COLUMNS) + ", e.payment"
@@ -92,7 +99,12 @@ def ingest_arguments(
     payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
 ) -> dict[str, Any]:
     """The arrays :data:`INGEST` takes."""
+    money = [money_columns(payment) for payment in payments]
     return {
+        "epochs": [row[0] for row in money],
+        "directions": [row[1] for row in money],
+        "currencies": [row[2] for row in money],
+        "amounts": [row[3] for row in money],
         "sources": [p.source for p in payments],
         "ids": [p.external_id for p in payments],
         "kinds": [p.kind for p in payments],

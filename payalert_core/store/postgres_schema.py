@@ -1,8 +1,9 @@
 """The PostgreSQL schema and its migrations.
 
 The version lives in ``payalert_schema``; migrations run in one transaction under a transaction
-advisory lock, so nodes starting together migrate once. Besides the SQLite tables there is
-``lanes``: which node holds each delivery lane, and until when.
+advisory lock, so nodes starting together migrate once. The steps are numbered as SQLite's
+(``sqlite_schema``); besides the SQLite tables there is ``lanes``: which node holds each delivery
+lane, and until when.
 """
 
 from __future__ import annotations
@@ -55,6 +56,42 @@ MIGRATIONS: list[str] = [
         lease_until TIMESTAMPTZ NOT NULL DEFAULT '-infinity',
         PRIMARY KEY (notifier, target)
     );
+    """,
+    # 2: every telling of a matched payment (payalert_core.tellings), a repeat linked to the first.
+    """
+    CREATE TABLE tellings (
+        id BIGSERIAL PRIMARY KEY,
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        reference TEXT,
+        fingerprint TEXT NOT NULL,
+        told_at DOUBLE PRECISION NOT NULL,
+        first_id BIGINT REFERENCES tellings (id),
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        UNIQUE (source, external_id)
+    );
+    CREATE INDEX tellings_by_reference ON tellings (issuer, reference);
+    CREATE INDEX tellings_by_fingerprint ON tellings (issuer, fingerprint, told_at);
+    """,
+    # 3: each event's money in columns of its own behind a covering index (notices, without an
+    # amount, are not in it), and the deliveries not yet sent by notifier.
+    """
+    ALTER TABLE events ADD COLUMN occurred_epoch DOUBLE PRECISION,
+        ADD COLUMN direction TEXT, ADD COLUMN currency TEXT, ADD COLUMN amount TEXT;
+    UPDATE events SET
+        occurred_epoch = extract(epoch FROM (payment::jsonb ->> 'occurred_at')::timestamptz),
+        direction = payment::jsonb ->> 'direction',
+        currency = payment::jsonb ->> 'currency',
+        amount = payment::jsonb ->> 'amount';
+    CREATE INDEX events_money_by_time ON events (occurred_epoch) INCLUDE (id, direction, currency, amount)
+        WHERE amount IS NOT NULL;
+    CREATE INDEX deliveries_unsent ON deliveries (notifier, status, attempts) WHERE status <> 'sent';
+    """,
+    # 4: a payment's alerts found by (source, identity); partial, as one-off payments have none.
+    """
+    CREATE INDEX events_by_identity ON events (source, (payment::jsonb ->> 'identity'), id)
+        WHERE payment::jsonb ->> 'identity' IS NOT NULL;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,13 +24,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..coordination import Coordination
 from ..deliverycounts import DeliveryCounts
 from ..diskspace import DiskPressure, refused_for_space
 from ..model import Payment
 from . import sqlite_outbox as outbox
 from .base import Store, WriteHealth, unwritable, write_until_recorded
-from .coordination import Coordination
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
+from .sqlite_reads import SQLiteReads
 from .sqlite_schema import (
     SCHEMA_VERSION,
     connect_read_only,
@@ -39,6 +40,7 @@ from .sqlite_schema import (
     rewrite_version,
     schema_version,
 )
+from .sqlite_tellings import IngestMatching
 from .sqlite_upkeep import Upkeep
 from .writer import (
     BUSY_TIMEOUT_MS,
@@ -52,7 +54,7 @@ from .writer import (
 T = TypeVar("T")
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLiteReads, Store):
     """The store in one SQLite file (``data_dir/payalert.sqlite3``).
 
     ``keep_reserve``: keep a disk reserve in the data directory and refuse payments while the disk
@@ -161,6 +163,12 @@ class SQLiteStore(Store):
                 raise
         return await asyncio.get_running_loop().run_in_executor(self._read_thread, self._read_waiting, query)
 
+    async def read_in_thread(self, query: Callable[[Any], T]) -> T:
+        """Run a read-only ``query`` that may take a while (a scan) in the reading thread."""
+        if self._reader is None:
+            raise RuntimeError("store is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._read_thread, self._read_waiting, query)
+
     def _read_waiting(self, query: Callable[[Any], T]) -> T:
         if self._waiting_reader is None:
             self._waiting_reader = (
@@ -178,6 +186,15 @@ class SQLiteStore(Store):
 
         While the disk is full this raises SQLITE_FULL at once: the space left is for delivery records.
         """
+        return await self._ingest(outbox.IngestOperation(payments, lanes, state), lanes)
+
+    async def ingest_matching(
+        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
+    ) -> StoredIngest:
+        """:meth:`ingest`, where a payment with a ``match`` another telling already made is a repeat."""
+        return await self._ingest(IngestMatching(payments, lanes, state), lanes)
+
+    async def _ingest(self, operation: WriteOperation, lanes: Sequence[Lane]) -> StoredIngest:
         if self.disk.refusing_payments:
             raise refused_for_space()
 
@@ -185,7 +202,11 @@ class SQLiteStore(Store):
             for lane in lanes:
                 self.waiting.add(lane.notifier, DeliveryStatus.PENDING.value, len(stored.new_event_ids))
 
-        return await self.write(outbox.IngestOperation(payments, lanes, state), committed)
+        return await self.write(operation, committed)
+
+    async def retitle_event(self, event_id: int, title: str) -> None:
+        """Give a stored alert a new title before it is sent."""
+        await self.write(outbox.RetitleEvent(event_id, title))
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
@@ -210,14 +231,14 @@ class SQLiteStore(Store):
 
         await write_until_recorded(lambda: self.write(operation, committed))
 
-    async def retry_failed(self, ids: Sequence[int] | None = None) -> int:
-        """Make failed deliveries pending again (all, or those in ``ids``); return how many."""
+    async def retry_failed(self, ids: Sequence[int] | None = None, notifier: str | None = None) -> int:
+        """Make failed deliveries pending again (all, those in ``ids``, or one notifier's); return how many."""
 
         def committed(moved: list[tuple[str, int]]) -> None:
             for notifier, count in moved:
                 self.waiting.move(notifier, DeliveryStatus.FAILED.value, DeliveryStatus.PENDING.value, count)
 
-        moved = await self.write(outbox.RetryFailed(ids), committed)
+        moved = await self.write(outbox.RetryFailed(ids, notifier), committed)
         return sum(count for _, count in moved)
 
     # -- reads ------------------------------------------------------------------------------------

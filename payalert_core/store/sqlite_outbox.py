@@ -18,6 +18,7 @@ from .outbox import (
     Lane,
     StoredIngest,
     delivery_from_row,
+    money_columns,
     now_iso,
 )
 from .writer import BatchableOperation, WriteOperation
@@ -54,10 +55,11 @@ class IngestOperation(BatchableOperation):
         now, created = time.time(), now_iso()
         (last_id,) = connection.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()
         connection.executemany(
-            "INSERT INTO events (source, external_id, kind, payment, created_at) VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO events (source, external_id, kind, payment, created_at,"
+            " occurred_epoch, direction, currency, amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (source, external_id) DO NOTHING",
             [
-                (p.source, p.external_id, p.kind, p.to_json(), created)
+                (p.source, p.external_id, p.kind, p.to_json(), created, *money_columns(p))
                 for op in operations
                 for p in op.payments
             ],
@@ -133,10 +135,11 @@ class RecordOutcome(WriteOperation):
 
 
 class RetryFailed(WriteOperation):
-    """Failed deliveries (all, or chosen ids) become pending again; returns ``[(notifier, count)]``."""
+    """Failed deliveries (all, chosen ids, or one notifier's) become pending again; returns ``[(notifier, count)]``."""
 
-    def __init__(self, ids: Sequence[int] | None) -> None:
+    def __init__(self, ids: Sequence[int] | None, notifier: str | None = None) -> None:
         self.ids = None if ids is None else list(ids)
+        self.notifier = notifier
 
     def apply(self, connection: sqlite3.Connection) -> list[tuple[str, int]]:
         """Count what moves, per notifier, then move it."""
@@ -144,7 +147,10 @@ class RetryFailed(WriteOperation):
         chosen: list[Any] = []
         if self.ids is not None:
             where += f" AND id IN ({','.join('?' * len(self.ids))})"
-            chosen = self.ids
+            chosen = list(self.ids)
+        if self.notifier is not None:
+            where += " AND notifier = ?"
+            chosen.append(self.notifier)
         moved = connection.execute(
             f"SELECT notifier, COUNT(*) FROM deliveries WHERE {where} GROUP BY notifier", chosen
         ).fetchall()
@@ -154,6 +160,20 @@ class RetryFailed(WriteOperation):
             [time.time(), now_iso(), *chosen],
         )
         return [(notifier, count) for notifier, count in moved]
+
+
+class RetitleEvent(WriteOperation):
+    """A stored alert gets a new title before it is sent (the catch-up line, once its count is known)."""
+
+    def __init__(self, event_id: int, title: str) -> None:
+        self.event_id = event_id
+        self.title = title
+
+    def apply(self, connection: sqlite3.Connection) -> None:
+        """Rewrite the event's payment with the new title."""
+        (text,) = connection.execute("SELECT payment FROM events WHERE id = ?", (self.event_id,)).fetchone()
+        payment = Payment.from_json(text).replace(title=self.title)
+        connection.execute("UPDATE events SET payment = ? WHERE id = ?", (payment.to_json(), self.event_id))
 
 
 # -- queries (on a connection whose rows are sqlite3.Row) ---------------------------------------------

@@ -47,6 +47,45 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (owner, key)
     );
     """,
+    # 2: every telling of a matched payment (payalert_core.tellings), a repeat linked to the first.
+    """
+    CREATE TABLE tellings (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        reference TEXT,
+        fingerprint TEXT NOT NULL,
+        told_at REAL NOT NULL,
+        first_id INTEGER REFERENCES tellings (id),
+        created_at TEXT NOT NULL,
+        UNIQUE (source, external_id)
+    );
+    CREATE INDEX tellings_by_reference ON tellings (issuer, reference);
+    CREATE INDEX tellings_by_fingerprint ON tellings (issuer, fingerprint, told_at);
+    """,
+    # 3: the money of each event in columns of its own, so totals over a period read one covering
+    # index (notices, which carry no amount, are not in it), and the deliveries not yet sent.
+    """
+    ALTER TABLE events ADD COLUMN occurred_epoch REAL;
+    ALTER TABLE events ADD COLUMN direction TEXT;
+    ALTER TABLE events ADD COLUMN currency TEXT;
+    ALTER TABLE events ADD COLUMN amount TEXT;
+    UPDATE events SET
+        occurred_epoch = unixepoch(json_extract(payment, '$.occurred_at')),
+        direction = json_extract(payment, '$.direction'),
+        currency = json_extract(payment, '$.currency'),
+        amount = json_extract(payment, '$.amount');
+    CREATE INDEX events_money_by_time ON events (occurred_epoch, direction, currency, amount)
+        WHERE amount IS NOT NULL;
+    CREATE INDEX deliveries_unsent ON deliveries (notifier, status, attempts) WHERE status != 'sent';
+    """,
+    # 4: a payment's alerts found by (source, identity) without reading every event (payalert_core.
+    # lifecycle). Partial: one-off payments (no identity, most of them) add nothing to it.
+    """
+    CREATE INDEX events_by_identity ON events (source, json_extract(payment, '$.identity'))
+        WHERE json_extract(payment, '$.identity') IS NOT NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
+from payalert_testing import DaemonProcess, RecordedAlert
+from payalert_testing.fuzzing import fuzz_settings
 
 from payalert_core import sign_sha256
-from payalert_core.testing import DaemonProcess, RecordedAlert
-from payalert_core.testing.fuzzing import fuzz_settings
 
 WEBHOOK_SIGNATURE = "X-Payalert-Signature"
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from payalert_core.testing import DaemonProcess, DovecotServer, RecordedAlert
+from payalert_testing import DaemonProcess, DovecotServer, RecordedAlert
 
 from ..webhook_client import signed_post
 

@@ -1,7 +1,7 @@
 """The real Telegram notifier as the far end of the fault scenarios: its config and what arrived.
 
 Every scenario sends its alerts through the built-in ``telegram`` notifier to the local Bot API
-(:class:`~payalert_core.testing.TelegramAPI`). A template puts the payment's ``external_id`` on the
+(:class:`~payalert_testing.TelegramAPI`). A template puts the payment's ``external_id`` on the
 first line of each message, so what the chats received can be matched to what was sent in.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from payalert_core.testing.telegram_api import TOKEN, FloodLimits, TelegramAPI
+from payalert_testing.telegram_api import TOKEN, FloodLimits, TelegramAPI
 
 #: First line: the payment's id; then what a person would read.
 TEMPLATE = "{external_id}\n{icon} <b>{money}</b> {title}"

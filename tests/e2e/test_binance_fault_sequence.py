@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from payalert_binance.testing import (
+from payalert_testing import DaemonProcess, TelegramAPI, corpus_path
+from payalert_testing.binance import (
     PAY,
     BinanceTestServer,
     Fault,
@@ -25,8 +26,6 @@ from payalert_binance.testing import (
     p2p_record,
     pay_record,
 )
-
-from payalert_core.testing import DaemonProcess, TelegramAPI, corpus_path
 
 from .tallying import tally
 from .telegram_sink import FAST_RETRY, QUICK_LIMITS, QUICK_PACE, received_ids, telegram_section

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import time
 
-from payalert_binance.testing import BinanceTestServer, deposit_record, p2p_record, pay_record
-
-from payalert_core.testing import DaemonFactory, DovecotFactory
-from plugins.payalert_imap.tests.imap_testkit import upi_credit_mail
+from payalert_testing import DaemonFactory, DovecotFactory
+from payalert_testing.binance import BinanceTestServer, deposit_record, p2p_record, pay_record
+from payalert_testing.imap import imap_source, upi_credit_mail
 
 from ..webhook_client import webhook_source
 from .mixed_sources import (
@@ -85,7 +84,7 @@ def test_kill_9_during_a_mixed_burst_alerts_every_payment_once(
         daemon = payalert_daemon.start(
             sources={
                 "shop": webhook_source(),
-                "bank": mailbox.source_options(authserv_id="mx.google.com", reconnect_max="2s"),
+                "bank": imap_source(mailbox, authserv_id="mx.google.com", reconnect_max="2s"),
                 "bn": binance.source_config(backfill="1h"),
             }
         )

@@ -36,8 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from payalert_core.testing import DaemonFactory, DaemonProcess
+from payalert_testing import DaemonFactory, DaemonProcess
 
 from ..deploy_support import UNIT, parse_unit, unit_value
 from ..webhook_client import webhook_source

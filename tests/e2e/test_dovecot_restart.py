@@ -25,8 +25,8 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
-
-from payalert_core.testing import DaemonProcess, DovecotServer, TelegramAPI
+from payalert_testing import DaemonProcess, DovecotServer, TelegramAPI
+from payalert_testing.imap import imap_source
 
 from .tallying import tally
 from .telegram_sink import FAST_RETRY, QUICK_LIMITS, QUICK_PACE, received_ids, telegram_section
@@ -78,7 +78,7 @@ class Watch:
         self, factory: Any, server: DovecotServer, api: TelegramAPI, folder: str, **options: Any
     ) -> None:
         self.server, self.api, self.folder = server, api, folder
-        section = server.source_options(authserv_id=AUTHSERV, reconnect_max="2s", folders=[folder], **options)
+        section = imap_source(server, authserv_id=AUTHSERV, reconnect_max="2s", folders=[folder], **options)
         self.daemon: DaemonProcess = factory.start(
             sources={"bank": section},
             notifiers={"tg": telegram_section(api, [CHAT], rate_limits=QUICK_PACE)},

@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from payalert_testing import DaemonFactory, DaemonProcess, corpus_path
 
 from payalert_core import one_line, sign_sha256
 from payalert_core.bounds import TEXT_LIMITS, safe_details
-from payalert_core.testing import DaemonFactory, DaemonProcess, corpus_path
 
 from .hostile import (
     Books,

@@ -20,10 +20,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from payalert_testing import DaemonFactory, DaemonProcess, DovecotFactory, TelegramAPI, corpus_path
+from payalert_testing.imap import imap_source
+from payalert_testing.telegram_api import TOKEN, FloodLimits
 
 from payalert_core import FALLBACK_KIND
-from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotFactory, TelegramAPI, corpus_path
-from payalert_core.testing.telegram_api import TOKEN, FloodLimits
 
 from ..webhook_client import signed_post, webhook_source
 from .hostile import Tally, alert_counts, recorded, stored_external_ids
@@ -276,7 +277,7 @@ def test_a_forged_mail_dated_year_9999_becomes_a_notice_and_jams_no_lane(
         "rate_limits": {"chat_interval": "0.05s"},
     }
     daemon = payalert_daemon.start(
-        sources={"bank": server.source_options(authserv_id="mx.google.com"), SOURCE: webhook_source()},
+        sources={"bank": imap_source(server, authserv_id="mx.google.com"), SOURCE: webhook_source()},
         notifiers={"console": {"type": "console", "timezone": "UTC"}, "tg": telegram},
     )
     daemon.wait_for(

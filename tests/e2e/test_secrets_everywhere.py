@@ -17,12 +17,13 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import yaml
-from payalert_binance.testing import DEPOSITS, BinanceTestServer, Fault, deposit_record, load_error_messages
+from payalert_testing import DaemonFactory, DaemonProcess, DovecotFactory, TelegramAPI, corpus_path
+from payalert_testing.binance import DEPOSITS, BinanceTestServer, Fault, deposit_record, load_error_messages
+from payalert_testing.imap import imap_source
+from payalert_testing.telegram_api import Fault as TelegramFault
+from payalert_testing.telegram_api import FloodLimits
 
 from payalert_core import sign_sha256
-from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotFactory, TelegramAPI, corpus_path
-from payalert_core.testing.telegram_api import Fault as TelegramFault
-from payalert_core.testing.telegram_api import FloodLimits
 
 from .hostile import recorded
 
@@ -174,7 +175,7 @@ def _drive_everything(
         "shop": {"type": "webhook", "secret": WEBHOOK},
         "gh": {"type": "github", "secret": GITHUB},
         "bn": binance.source_config(backfill="1h", auth_error_backoff="1s", pay={"outgoing": True}),
-        "bank": mailbox.source_options(authserv_id="mx.google.com", reconnect_max="3s"),
+        "bank": imap_source(mailbox, authserv_id="mx.google.com", reconnect_max="3s"),
     }
     daemon = factory.start(
         sources=sources,
@@ -245,7 +246,7 @@ def _wrong_secrets(
     # A daemon with the wrong bot token refuses to start; one with the wrong password keeps retrying.
     refused = factory.start(notifiers={"tg": _telegram(api, TOKEN_WRONG)}, wait_healthy=False)
     locked_out = factory.start(
-        sources={"bank": mailbox.source_options(authserv_id="mx.google.com", password=IMAP_WRONG)},
+        sources={"bank": imap_source(mailbox, authserv_id="mx.google.com", password=IMAP_WRONG)},
         wait_healthy=False,
     )
     wrong = json.loads(json.dumps(daemon.config))

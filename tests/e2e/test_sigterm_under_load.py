@@ -17,9 +17,10 @@ import socket
 import subprocess
 import time
 
+from payalert_testing import DaemonFactory, DaemonProcess
+
 from payalert_core import sign_sha256
 from payalert_core.sources.webhook import SIGNATURE_HEADER
-from payalert_core.testing import DaemonFactory, DaemonProcess
 
 from ..webhook_client import SECRET, webhook_source
 from .mixed_sources import WebhookBurst, alert_keys, is_2xx, wait_delivered, wait_outbox_empty

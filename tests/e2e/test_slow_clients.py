@@ -15,7 +15,7 @@ import http.client
 import socket
 import time
 
-from payalert_core.testing import DaemonFactory, DaemonProcess
+from payalert_testing import DaemonFactory, DaemonProcess
 
 from ..webhook_client import webhook_source
 from .mixed_sources import alert_keys, post_payment, wait_delivered

@@ -14,11 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from payalert_testing import DaemonFactory, DaemonProcess, DovecotFactory, TelegramAPI, corpus_path
+from payalert_testing.imap import imap_source
+from payalert_testing.telegram_api import TOKEN, FloodLimits
 
 from payalert_core import sign_sha256
 from payalert_core.notifiers.telegram_commands import REFUSAL
-from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotFactory, TelegramAPI, corpus_path
-from payalert_core.testing.telegram_api import TOKEN, FloodLimits
 
 from .hostile import Tally, alert_counts, recorded, send_raw, settle, stored_external_ids
 
@@ -187,7 +188,7 @@ def test_forged_bank_mail_becomes_a_suspicious_notice_never_a_payment(
     spoofs = bank_spoofs(genuine)
     server = dovecot_server()
     daemon = payalert_daemon.start(
-        sources={"bank": server.source_options(authserv_id="mx.google.com", reconnect_max="3s")}
+        sources={"bank": imap_source(server, authserv_id="mx.google.com", reconnect_max="3s")}
     )
     daemon.wait_for(lambda: _imap_health(daemon).get("connection") in ("idle", "polling"), timeout=20)
     tally = Tally()

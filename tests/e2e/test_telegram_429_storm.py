@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from payalert_core.testing.telegram_api import Call, Fault, FloodAnswer, TelegramAPI
+from payalert_testing.telegram_api import Call, Fault, FloodAnswer, TelegramAPI
 
 from ..webhook_client import signed_post, webhook_source
 from .tallying import tally

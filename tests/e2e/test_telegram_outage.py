@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from typing import Any
 
-from payalert_core.testing import DaemonProcess, TelegramAPI
-from payalert_core.testing.telegram_api import Fault
+from payalert_testing import DaemonProcess, TelegramAPI
+from payalert_testing.telegram_api import Fault
 
 from ..webhook_client import signed_post, webhook_source
 from .tallying import tally

@@ -13,7 +13,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from payalert_core.testing import DaemonFactory, DaemonProcess
+from payalert_testing import DaemonFactory, DaemonProcess
 
 from ..webhook_client import webhook_source
 from .mixed_sources import alert_keys, post_payment, wait_delivered, wait_outbox_empty

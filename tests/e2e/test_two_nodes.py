@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
-from payalert_core.testing import DaemonFactory, PostgresServer, TelegramAPI
-from payalert_core.testing.telegram_api import TOKEN
+from payalert_testing import DaemonFactory, PostgresServer, TelegramAPI
+from payalert_testing.telegram_api import TOKEN
 
 from ..webhook_client import webhook_source
 from .mixed_sources import WebhookBurst, is_2xx, post_payment

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 
-from payalert_core.testing import DaemonFactory, DaemonProcess
+from payalert_testing import DaemonFactory, DaemonProcess
 
 from ..webhook_client import webhook_source
 from .mixed_sources import alert_keys, post_payment, wait_delivered

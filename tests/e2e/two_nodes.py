@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from payalert_core.testing import DaemonFactory, DaemonProcess, RecordedAlert
+from payalert_testing import DaemonFactory, DaemonProcess, RecordedAlert
 
 #: Short enough for tests: a dead node's lanes move after LEASE, its streams within TAKEOVER_CHECK.
 LEASE = "2s"

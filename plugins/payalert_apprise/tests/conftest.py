@@ -6,10 +6,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from apprise_testkit import Receiver
 from payalert_apprise import AppriseNotifier, AppriseNotifierConfig
-
-from payalert_core.testing import MemoryNotifierRuntime
+from payalert_testing import MemoryNotifierRuntime
+from payalert_testing.apprise import Receiver
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from apprise_testkit import WEBHOOK_SECRET, signed_webhook_post
+from payalert_testing.apprise import WEBHOOK_SECRET, signed_webhook_post
 
 FAST_RETRY = {"delivery": {"retry_initial": "0.2s", "retry_max": "1s"}}
 SECRETS = ("T0K3N", "hunter22")

@@ -6,8 +6,7 @@ import json
 from importlib.metadata import entry_points
 
 import yaml
-
-from payalert_core.testing import run_python
+from payalert_testing import run_python
 
 
 def test_entry_point_is_declared():

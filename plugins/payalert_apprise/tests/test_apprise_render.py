@@ -6,13 +6,13 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from apprise_testkit import payment
 from hypothesis import given
 from payalert_apprise.render import MessageRenderer, escape_markdown
+from payalert_testing.apprise import payment
+from payalert_testing.fuzzing import fuzz_settings
+from payalert_testing.payments import accepted_payments, render_or_fallback, stored_payments
 
 from payalert_core import Direction
-from payalert_core.testing.fuzzing import fuzz_settings
-from payalert_core.testing.payments import accepted_payments, render_or_fallback, stored_payments
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 HOSTILE = "<b>x</b> **y** _z_ [l](https://evil.example) & `c`"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+from decimal import Decimal
 
 import pytest
 from aiohttp import web
-from apprise_testkit import SECRET_PATH, payment
+from payalert_testing.apprise import SECRET_PATH, payment
 
-from payalert_core import PermanentFailure, RetryLater
+from payalert_core import Direction, PermanentFailure, RetryLater, StatusUpdate
 
 TITLE = "+1,250.00 INR  UPI credit"
 TEXT_BODY = (
@@ -190,3 +191,32 @@ async def test_a_url_reaching_several_recipients_is_warned_about(make_notifier, 
     [record] = caplog.records
     assert record.getMessage().startswith("mailtos://mail.example.com sends to 2 recipients in one call")
     assert "hunter22" not in record.getMessage()
+
+
+async def test_a_status_change_goes_as_a_short_follow_up_naming_the_first_alert(receiver, make_notifier):
+    notifier = await started(make_notifier(urls=[receiver.url("json")]))
+    [target] = notifier.targets()
+    pending = payment(
+        kind="binance.deposit.pending",
+        external_id="deposit-pending:7",
+        amount=None,
+        currency=None,
+        direction="none",
+        title="Deposit pending: 0.001 BNB (not yet received)",
+        details={"Amount": "0.001 BNB (not yet received)"},
+        identity="deposit:7",
+        status="pending",
+    )
+    credited = pending.replace(
+        kind="binance.deposit.credited",
+        external_id="deposit:7",
+        amount=Decimal("0.001"),
+        currency="BNB",
+        direction=Direction.IN,
+        title="Deposit credited: 0.001 BNB",
+        status="credited",
+    )
+    await notifier.send_update(StatusUpdate(credited, pending), target)
+    [request] = receiver.all()
+    assert request.json()["title"].startswith("✔ credited: +0.001 BNB deposit from 04:30")
+    assert "Deposit credited: 0.001 BNB" in request.json()["message"]

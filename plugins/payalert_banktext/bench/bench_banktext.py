@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 
 import pytest  # noqa: E402
-from banktext_corpus import Record, leave_one_file_out, measure, records, table  # noqa: E402
 from payalert_banktext import read_alert  # noqa: E402
 from payalert_banktext.grammar.amounts import AMT  # noqa: E402
+from payalert_testing.banktext import Record, leave_one_file_out, measure, records, table  # noqa: E402
+from payalert_testing.benchmarks import report_row  # noqa: E402
 from test_banktext_templates import NOT_PAYMENTS, PAYMENTS  # noqa: E402
-
-from payalert_core.testing.benchmarks import report_row  # noqa: E402
 
 SPEED_TARGET = 2_000
 ROUNDS = 7

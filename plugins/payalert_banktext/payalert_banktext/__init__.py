@@ -8,8 +8,19 @@ user's regex rules and plugin parsers before it. Parser authors import from here
 answers), and :class:`Template` / :class:`TemplateParser` to build one from whole-sentence regexes.
 """
 
-from .issuers import IssuerMatch, IssuerProfile, issuer_of_sender, mail_domains, match_issuer, profiles
+from .holder import MIN_VISIBLE_DIGITS, account_digits, account_mismatch
+from .issuers import (
+    IssuerMatch,
+    IssuerProfile,
+    dlt_header,
+    issuer_of_sender,
+    issuer_of_sms_sender,
+    mail_domains,
+    match_issuer,
+    profiles,
+)
 from .kinds import KIND_MEANINGS, Kind
+from .matching import RepeatWindow, issuer_named, payment_match
 from .model import (
     AlertParser,
     AlertText,
@@ -20,6 +31,7 @@ from .model import (
     ParseResult,
     Refused,
 )
+from .payments import alert_payment, alert_title, looks_transactional
 from .reader import PARSER_NAME, GrammarParser, Reading, read_alert
 from .registry import REGISTER_HOOK, ParserChain, builtin_parsers, make_chain, plugin_parsers
 from .rules import RuleConfig, rule_parser
@@ -30,6 +42,7 @@ from .values import IST
 __all__ = [
     "IST",
     "KIND_MEANINGS",
+    "MIN_VISIBLE_DIGITS",
     "PARSER_NAME",
     "REGISTER_HOOK",
     "AlertParser",
@@ -46,15 +59,25 @@ __all__ = [
     "ParserChain",
     "Reading",
     "Refused",
+    "RepeatWindow",
     "RuleConfig",
     "Template",
     "TemplateParser",
+    "account_digits",
+    "account_mismatch",
+    "alert_payment",
+    "alert_title",
     "builtin_parsers",
+    "dlt_header",
     "domain_matches",
+    "issuer_named",
     "issuer_of_sender",
+    "issuer_of_sms_sender",
+    "looks_transactional",
     "mail_domains",
     "make_chain",
     "match_issuer",
+    "payment_match",
     "plugin_parsers",
     "profiles",
     "read_alert",

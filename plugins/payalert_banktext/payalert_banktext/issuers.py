@@ -14,6 +14,10 @@ from .senders import domain_matches
 IssuerKind = Literal["bank", "card", "wallet", "payments_bank", "upi_app"]
 MatchedBy = Literal["sms_header", "mail_domain", "app", "sender_name", "text"]
 
+#: A sender an Indian operator delivers from a DLT header: its two-letter operator and circle prefix,
+#: the header, and the category suffix TRAI added in 2025 (service, transactional, promotional,
+#: government). Nothing else (a phone number, a bare or free-form name) is such a sender.
+_DLT_SENDER = re.compile(r"(?P<operator>[A-Z]{2})-(?P<header>[A-Z0-9]{3,9})(?:-[STPG])?", re.I)
 #: ``VM-HDFCBK``, ``AX-ICICIT-S``, ``HDFCBK``, ``[JD-HDFCBK-S]``: operator prefix, header, suffix.
 _SMS_SENDER = re.compile(r"^\[?(?:[A-Z0-9]{2}-)?(?P<header>[A-Z0-9]{3,12})(?:-[A-Z]{1,2})?\]?$", re.I)
 
@@ -140,6 +144,30 @@ def issuer_of_sender(sender: str, medium: str = "sms") -> IssuerMatch | None:
                 return IssuerMatch(profile, "sms_header")
     named = issuer_named_in(sender, any_case=True) or issuer_named_in(_spaced(sender), any_case=True)
     return IssuerMatch(named, "sender_name") if named else None
+
+
+def dlt_header(sender: str) -> str | None:
+    """The DLT header of an SMS sender id (``JD-HDFCBK-S`` → ``HDFCBK``), or None when it is no such id.
+
+    A phone number, an id without the operator's prefix, or one with a suffix other than TRAI's
+    categories is not a DLT sender id.
+    """
+    found = _DLT_SENDER.fullmatch(sender.strip())
+    return found["header"].upper() if found else None
+
+
+def issuer_of_sms_sender(sender: str) -> IssuerProfile | None:
+    """The issuer whose DLT header sent this SMS, or None: the only test an SMS source trusts.
+
+    Unlike :func:`issuer_of_sender`, a sender that only names an issuer (``HDFC Bank``, a
+    number, an app) belongs to none: anyone can send an SMS from a phone number, and names are
+    free text, while a DLT header is registered to its owner and an operator's prefix shows it
+    came through the DLT platform.
+    """
+    header = dlt_header(sender)
+    if header is None:
+        return None
+    return next((profile for profile in profiles() if header in profile.sms_headers), None)
 
 
 def _spaced(sender: str) -> str:

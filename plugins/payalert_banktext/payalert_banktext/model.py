@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Direction = Literal["debit", "credit"]
 #: Where an alert text came from: the body of an e-mail, or an SMS (or a phone notification).
@@ -68,6 +68,22 @@ class ParsedAlert:
             raise ValueError(f"direction must be debit or credit, not {self.direction!r}")
         if not re.fullmatch(r"[A-Z]{3}", self.currency):
             raise ValueError(f"currency must be an ISO-4217 code, not {self.currency!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields as ``explain`` shows them: amounts as strings, the time in ISO-8601."""
+        return {
+            "amount": str(self.amount),
+            "currency": self.currency,
+            "direction": self.direction,
+            "account_last4": self.account_last4,
+            "counterparty": self.counterparty,
+            "vpa": self.vpa,
+            "reference": self.reference,
+            "occurred_at": self.occurred_at.isoformat(),
+            "balance": None if self.balance is None else str(self.balance),
+            "channel": self.channel,
+            **({"details": self.details} if self.details else {}),
+        }
 
 
 @dataclass(frozen=True)

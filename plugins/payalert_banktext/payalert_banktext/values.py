@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 #: India Standard Time; every date an Indian bank writes is in it.
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
@@ -74,8 +74,8 @@ def parse_amount(text: str) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation as error:  # pragma: no cover - the regex above rules this out
         raise ValueError(f"not an amount: {text!r}") from error
-    if "." not in cleaned:
-        value = value.quantize(Decimal("0.01"))
+    if "." not in cleaned:  # exact however many digits: the payment's bounds judge the size
+        value = value.quantize(Decimal("0.01"), context=Context(prec=len(cleaned) + 2))
     return value
 
 

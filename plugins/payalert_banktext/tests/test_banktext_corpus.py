@@ -2,13 +2,13 @@
 
 Targets: at least 97% of payment texts with all fields right, at least 90% for every issuer with
 five or more (undisputed) payment texts, and no message that moves no money read as a payment.
-"All fields right" is defined in ``banktext_corpus``.
+"All fields right" is defined in ``payalert_testing.banktext``.
 """
 
 from __future__ import annotations
 
 import pytest
-from banktext_corpus import DISPUTED_LABELS, leave_one_file_out, measure, records, table
+from payalert_testing.banktext import DISPUTED_LABELS, leave_one_file_out, measure, records, table
 
 OVERALL_FLOOR = 0.97
 ISSUER_FLOOR = 0.90

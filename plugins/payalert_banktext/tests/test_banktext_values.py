@@ -110,3 +110,10 @@ def test_names() -> None:
     assert clean_name("..MC DONALDS_") == "MC DONALDS"
     assert clean_name("RAZ*StickON...") == "RAZ*StickON"
     assert clean_name("   ") is None
+
+
+@pytest.mark.parametrize("text", ["1" + "0" * 15, "9" * 38, "9" * 38 + ".99", "99,99,99,99,99,99,99,999"])
+def test_an_amount_of_any_length_is_read_exactly(text: str) -> None:
+    """However many digits: the payment's bounds, not the parser, refuse an amount too large."""
+    whole, _, cents = text.replace(",", "").partition(".")
+    assert parse_amount(text) == Decimal(f"{whole}.{cents or '00'}")

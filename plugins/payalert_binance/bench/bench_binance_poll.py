@@ -18,10 +18,9 @@ import time
 
 from payalert_binance.config import BinanceConfig
 from payalert_binance.source import BinanceSource
-from payalert_binance.testing import BinanceTestServer, deposit_record, p2p_record, pay_record
-
-from payalert_core.testing import MemorySourceRuntime
-from payalert_core.testing.benchmarks import report_row
+from payalert_testing import MemorySourceRuntime
+from payalert_testing.benchmarks import report_row
+from payalert_testing.binance import BinanceTestServer, deposit_record, p2p_record, pay_record
 
 HISTORY = 10_000
 POLLS = 15

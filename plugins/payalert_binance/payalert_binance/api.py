@@ -37,6 +37,7 @@ class FailureKind(enum.Enum):
     """How a failed request should be handled."""
 
     RATE_LIMITED = "rate_limited"  # HTTP 429: slow down
+    FIREWALL = "firewall"  # HTTP 403: a WAF rule was hit (possibly a rate-limit violation): slow down
     BANNED = "banned"  # HTTP 418: IP banned for a while
     AUTH = "auth"  # bad key, IP not allowed, missing permission
     REGION = "region"  # HTTP 451: service refused from this location
@@ -174,14 +175,19 @@ class BinanceApi:
                 code,
                 status,
             )
-        if status == 429:
+        if status in (403, 429):
+            # 403: a WAF rule was hit (Binance names rate-limit violations among them): slow down too.
             wait = retry_after if retry_after is not None else self.config.rate_limit_backoff.total_seconds()
+            kind, refusal = (
+                (
+                    FailureKind.FIREWALL,
+                    f"Binance's firewall refused {what} (HTTP 403, a WAF rule, e.g. too many requests)",
+                )
+                if status == 403
+                else (FailureKind.RATE_LIMITED, f"Binance rate limit reached (HTTP 429, {said})")
+            )
             return BinanceFailure(
-                FailureKind.RATE_LIMITED,
-                f"Binance rate limit reached (HTTP 429, {said}); waiting {wait:.0f}s: use a longer interval",
-                wait,
-                code,
-                status,
+                kind, f"{refusal}; waiting {wait:.0f}s: use a longer interval", wait, code, status
             )
         if status == 451:
             return BinanceFailure(

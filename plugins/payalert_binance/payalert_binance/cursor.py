@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_WINDOWS = 10_000  # a 800-year gap in 30-day windows: a bound, never reached in practice
@@ -18,6 +18,9 @@ class FeedCursor:
 
     since: int
     floor: int
+    #: Records already unfinished (a pending deposit, an open order) before the first run, by id,
+    #: with their time: re-checked one by one until they finish, since no window reads them again.
+    tracked: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_state(cls, state: Any) -> FeedCursor | None:
@@ -25,13 +28,21 @@ class FeedCursor:
         if not isinstance(state, dict):
             return None
         try:
-            return cls(since=int(state["since"]), floor=int(state["floor"]))
+            since, floor = int(state["since"]), int(state["floor"])
         except (KeyError, TypeError, ValueError):
             return None
+        try:
+            tracked = {str(ident): int(at) for ident, at in (state.get("tracked") or {}).items()}
+        except (AttributeError, TypeError, ValueError):
+            tracked = {}  # the window cursor still holds: only the records followed by id are lost
+        return cls(since=since, floor=floor, tracked=tracked)
 
-    def to_state(self) -> dict[str, int]:
+    def to_state(self) -> dict[str, Any]:
         """The JSON value stored with the events."""
-        return {"since": self.since, "floor": self.floor}
+        state: dict[str, Any] = {"since": self.since, "floor": self.floor}
+        if self.tracked:
+            state["tracked"] = dict(self.tracked)
+        return state
 
 
 def read_start(cursor: FeedCursor, overlap_ms: int) -> int:

@@ -8,7 +8,14 @@ from payalert_core import Payment
 
 from .api import BinanceApi, BinanceFailure, FailureKind
 from .config import BinanceConfig
-from .mapping import deposit_payment, deposit_unfinished_time, p2p_payment, p2p_unfinished_time, pay_payment
+from .mapping import (
+    deposit_id,
+    deposit_payment,
+    deposit_unfinished_time,
+    p2p_payment,
+    p2p_unfinished_time,
+    pay_payment,
+)
 
 DAY_MS = 86_400_000
 DEPOSIT_PAGE = 1000
@@ -29,6 +36,10 @@ class Feed:
     max_window_ms: ClassVar[int]
     #: How far back the endpoint can look at all (None: no known limit).
     max_age_ms: ClassVar[int | None] = None
+    #: The record field holding the time the endpoint filters on (milliseconds).
+    time_field: ClassVar[str]
+    #: True when a record may be unfinished (pending, open) and change into one that alerts.
+    can_be_unfinished: ClassVar[bool] = False
 
     def __init__(self, api: BinanceApi, config: BinanceConfig, source: str) -> None:
         self.api = api
@@ -47,6 +58,10 @@ class Feed:
         """The time of a record that may still change into one that alerts, else None."""
         return None
 
+    def record_id(self, record: dict[str, Any]) -> str:
+        """The record's stable id (to follow an unfinished one)."""
+        raise NotImplementedError
+
     def _too_many(self, splittable: bool) -> bool:
         if splittable:
             raise WindowTooBig
@@ -58,6 +73,8 @@ class DepositFeed(Feed):
 
     key = "deposits"
     max_window_ms = 90 * DAY_MS - 1
+    time_field = "insertTime"
+    can_be_unfinished = True
 
     async def fetch(self, start_ms: int, end_ms: int, splittable: bool) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
@@ -86,6 +103,9 @@ class DepositFeed(Feed):
     def unfinished_time(self, record: dict[str, Any]) -> int | None:
         return deposit_unfinished_time(record)
 
+    def record_id(self, record: dict[str, Any]) -> str:
+        return deposit_id(record)
+
 
 def _data(answer: Any, what: str) -> tuple[list[dict[str, Any]], int | None]:
     """The ``data`` list and ``total`` of a ``{code, message, data, success}`` answer."""
@@ -102,6 +122,8 @@ class P2PFeed(Feed):
 
     key = "p2p"
     max_window_ms = 30 * DAY_MS
+    time_field = "createTime"
+    can_be_unfinished = True
 
     async def fetch(self, start_ms: int, end_ms: int, splittable: bool) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
@@ -132,12 +154,16 @@ class P2PFeed(Feed):
     def unfinished_time(self, record: dict[str, Any]) -> int | None:
         return p2p_unfinished_time(record)
 
+    def record_id(self, record: dict[str, Any]) -> str:
+        return str(record["orderNumber"])
+
 
 class PayFeed(Feed):
     """``GET /sapi/v1/pay/transactions``: no paging, so a full answer splits the window."""
 
     key = "pay"
     max_window_ms = 90 * DAY_MS
+    time_field = "transactionTime"
     max_age_ms = 540 * DAY_MS  # "orders within the last 18 months"
 
     async def fetch(self, start_ms: int, end_ms: int, splittable: bool) -> list[dict[str, Any]]:
@@ -151,6 +177,9 @@ class PayFeed(Feed):
 
     def payment(self, record: dict[str, Any]) -> Payment | None:
         return pay_payment(self.source, record, self.config.pay.incoming, self.config.pay.outgoing)
+
+    def record_id(self, record: dict[str, Any]) -> str:
+        return str(record["transactionId"])
 
 
 def enabled_feeds(api: BinanceApi, config: BinanceConfig, source: str) -> list[Feed]:

@@ -21,6 +21,15 @@ DEPOSIT_WAITING_USER = 8
 DEPOSIT_UNFINISHED = {DEPOSIT_PENDING, DEPOSIT_WAITING_USER}
 #: P2P statuses after which an order never changes again.
 P2P_FINAL = {"COMPLETED", "CANCELLED", "CANCELLED_BY_SYSTEM"}
+#: How a P2P status reads in an alert (``BUYER_PAYED`` is only the buyer's claim).
+P2P_STATUS_WORDS = {
+    "BUYER_PAYED": "buyer says paid",
+    "DISTRIBUTING": "releasing",
+    "IN_APPEAL": "in appeal",
+    "CANCELLED_BY_SYSTEM": "cancelled by Binance",
+}
+#: How an amount not (yet) received is marked in a notice.
+NOT_YET_RECEIVED = "not yet received"
 PAY_ORDER_TYPES = {
     "PAY": "merchant payment",
     "PAY_REFUND": "merchant payment refund",
@@ -94,21 +103,23 @@ def deposit_payment(source: str, record: dict[str, Any], pending_alerts: bool) -
     network = str(record.get("network") or "")
     tx_id = str(record.get("txId") or "")
     confirmations = str(record.get("confirmTimes") or "")
+    shown = format_amount(amount, coin)
     if status == DEPOSIT_CREDITED_LOCKED:
-        title = f"Deposit credited (cannot withdraw yet): {format_amount(amount, coin)}"
+        title = f"Deposit credited (cannot withdraw yet): {shown}"
         status_text = "credited, cannot withdraw yet"
     elif state == "credited":
-        title = f"Deposit credited: {format_amount(amount, coin)}"
+        title = f"Deposit credited: {shown}"
         status_text = "credited"
-    else:
-        title = f"Deposit pending: {format_amount(amount, coin)}"
+    else:  # a notice: the money counts only once credited
+        shown = f"{shown} ({NOT_YET_RECEIVED})"
+        title = f"Deposit pending: {shown}"
         status_text = "pending confirmation"
     when = (
         record.get("completeTime")
         if state == "credited" and record.get("completeTime")
         else record["insertTime"]
     )
-    details = {"Amount": format_amount(amount, coin), "Coin": coin, "Status": status_text}
+    details = {"Amount": shown, "Coin": coin, "Status": status_text}
     if network:
         details["Network"] = network
     if confirmations:
@@ -119,9 +130,7 @@ def deposit_payment(source: str, record: dict[str, Any], pending_alerts: bool) -
         details["Address"] = short_tx(str(record["address"]))
     if record.get("addressTag"):
         details["Memo/tag"] = str(record["addressTag"])
-    summary_parts = [
-        f"{format_amount(amount, coin)} on {network}" if network else format_amount(amount, coin)
-    ]
+    summary_parts = [f"{shown} on {network}" if network else shown]
     if confirmations:
         summary_parts.append(f"{confirmations} confirmations")
     if tx_id:
@@ -130,9 +139,9 @@ def deposit_payment(source: str, record: dict[str, Any], pending_alerts: bool) -
         source=source,
         kind=kind,
         external_id=f"{prefix}:{deposit_id(record)}",
-        amount=amount,
-        currency=coin,
-        direction=Direction.IN,
+        amount=amount if state == "credited" else None,
+        currency=coin if state == "credited" else None,
+        direction=Direction.IN if state == "credited" else Direction.NONE,
         occurred_at=ms_to_datetime(when),
         title=title,
         summary=" · ".join(summary_parts),
@@ -140,6 +149,8 @@ def deposit_payment(source: str, record: dict[str, Any], pending_alerts: bool) -
         link=explorer_link(network, tx_id),
         details=details,
         raw=record,
+        identity=f"deposit:{deposit_id(record)}",
+        status=state,
     )
 
 
@@ -164,15 +175,25 @@ def p2p_payment(source: str, record: dict[str, Any], statuses: list[str]) -> Pay
     selling = trade_type == "SELL"
     counterparty = str(record.get("counterPartNickName") or "") or None
     order_number = str(record["orderNumber"])
-    verb = "received" if selling else "paid"
-    state = status.lower().replace("_", " ")
-    title = (
-        f"P2P {'sell' if selling else 'buy'} {state}: {verb} {format_amount(fiat_amount, fiat)} "
-        f"for {_plain(asset_amount)} {asset}"
-    )
+    completed = status == "COMPLETED"
+    fiat_text, asset_text = format_amount(fiat_amount, fiat), f"{_plain(asset_amount)} {asset}"
+    state = P2P_STATUS_WORDS.get(status, status.lower().replace("_", " "))
+    if status == "BUYER_PAYED" and not selling:
+        state = "marked paid"  # you are the buyer: your own claim, the seller has not released yet
+    if completed:
+        verb = "received" if selling else "paid"
+        title = f"P2P {'sell' if selling else 'buy'} completed: {verb} {fiat_text} for {asset_text}"
+    elif status == "BUYER_PAYED" and selling:
+        # Only the buyer's claim: the moment a scammer wants the seller to release the crypto.
+        title = f"The buyer says they paid {fiat_text}: check your bank before releasing {asset_text}"
+    elif status in P2P_FINAL:
+        title = f"P2P {'sell' if selling else 'buy'} {state}: {fiat_text} for {asset_text}"
+    else:
+        unpaid = NOT_YET_RECEIVED if selling else "not yet released to you"
+        title = f"P2P {'sell' if selling else 'buy'} {state}: {fiat_text} for {asset_text} ({unpaid})"
     details = {
         "Direction": f"{'Sold' if selling else 'Bought'} {asset} ({trade_type})",
-        "Fiat amount": format_amount(fiat_amount, fiat),
+        "Fiat amount": fiat_text if completed or status in P2P_FINAL else f"{fiat_text} ({NOT_YET_RECEIVED})",
         "Asset amount": f"{_plain(asset_amount)} {asset}",
         "Unit price": f"{_plain(unit_price)} {fiat}",
         "Order number": order_number,
@@ -192,9 +213,9 @@ def p2p_payment(source: str, record: dict[str, Any], statuses: list[str]) -> Pay
         source=source,
         kind=f"binance.p2p.{trade_type.lower()}.{status.lower()}",
         external_id=f"p2p:{order_number}{suffix}",
-        amount=fiat_amount,
-        currency=fiat,
-        direction=Direction.IN if selling else Direction.OUT,
+        amount=fiat_amount if completed else None,  # only a completed order moved money
+        currency=fiat if completed else None,
+        direction=(Direction.IN if selling else Direction.OUT) if completed else Direction.NONE,
         occurred_at=ms_to_datetime(record["createTime"]),
         title=title,
         summary=f"{'from' if selling else 'to'} {counterparty or 'a P2P counterparty'} · order {order_number}",
@@ -202,6 +223,8 @@ def p2p_payment(source: str, record: dict[str, Any], statuses: list[str]) -> Pay
         reference=order_number,
         details=details,
         raw=record,
+        identity=f"p2p:{order_number}",
+        status=state,
     )
 
 
@@ -213,6 +236,12 @@ def _party(info: Any) -> str | None:
     if name and ident:
         return f"{name} (Binance ID {ident})"
     return name or (f"Binance ID {ident}" if ident else None)
+
+
+def _account_id(info: Any) -> str | None:
+    """The ``accountId`` of a Pay party (it tells two people of the same name apart), or None."""
+    account = str(info.get("accountId") or "").strip() if isinstance(info, dict) else ""
+    return account or None
 
 
 def pay_payment(source: str, record: dict[str, Any], incoming: bool, outgoing: bool) -> Payment | None:
@@ -242,10 +271,15 @@ def pay_payment(source: str, record: dict[str, Any], incoming: bool, outgoing: b
         "Amount": format_amount(amount, currency),
         "Order type": f"{label} ({order_type})" if order_type else label,
     }
-    if payer:
-        details["Payer"] = payer
-    if receiver:
-        details["Receiver"] = receiver
+    for role, party, info in (
+        ("Payer", payer, record.get("payerInfo")),
+        ("Receiver", receiver, record.get("receiverInfo")),
+    ):
+        if party:
+            details[role] = party
+        account = _account_id(info)
+        if account:
+            details[f"{role} account ID"] = account
     if note:
         details["Note"] = note
     funds = [

@@ -26,9 +26,15 @@ KEY_POWERS = (
     ("enableFixApiTrade", "trade over FIX"),
 )
 #: Failures after which no other feed is tried in the same poll (same key, same IP).
-STOP_ALL = {FailureKind.BANNED, FailureKind.RATE_LIMITED, FailureKind.AUTH, FailureKind.REGION}
-#: Failures that make /health unhealthy until a poll succeeds again.
-BLOCKING = {FailureKind.BANNED, FailureKind.AUTH, FailureKind.REGION}
+STOP_ALL = {
+    FailureKind.BANNED,
+    FailureKind.RATE_LIMITED,
+    FailureKind.FIREWALL,
+    FailureKind.AUTH,
+    FailureKind.REGION,
+}
+#: Failures that make /health unhealthy (a ``problem``) until a poll succeeds again.
+BLOCKING = {FailureKind.BANNED, FailureKind.FIREWALL, FailureKind.AUTH, FailureKind.REGION}
 MAX_SPLIT_DEPTH = 48  # 2**48 ms is about 9,000 years: every window splits down to 1 ms before this
 
 
@@ -110,31 +116,59 @@ class BinanceSource(PolledSource):
     async def _poll_feed(self, feed: Feed) -> None:
         now = self.api.now_ms()
         cursor = FeedCursor.from_state(await self.load_state(feed.key))
+        oldest_hold = now - int(self.config.unfinished_max_age.total_seconds() * 1000)
+        tracked: dict[str, int] = {}
         if cursor is None:
             floor = now - int(self.config.backfill.total_seconds() * 1000)
-            start = floor
+            # Read back to unfinished_max_age too, only to follow what is still unfinished there: a
+            # deposit pending when payalert first starts is credited while it runs.
+            start = min(floor, max(oldest_hold, 0)) if feed.can_be_unfinished else floor
             self.log.info("%s: first run, starting at %s", feed.key, ms_to_datetime(floor).isoformat())
         else:
             floor = cursor.floor
             start = read_start(cursor, int(self.config.overlap.total_seconds() * 1000))
+            tracked = await self._recheck(feed, cursor, oldest_hold)
         if feed.max_age_ms is not None:
             start = max(start, now - feed.max_age_ms)
-        oldest_hold = now - int(self.config.unfinished_max_age.total_seconds() * 1000)
         hold: int | None = None
         for low, high in split_windows(start, now, feed.max_window_ms):
             records = await self._fetch(feed, low, high, 0)
             payments: list[Payment] = []
             for record in records:
+                if low < floor and _before(feed, record, floor):
+                    _follow_if_unfinished(feed, record, tracked)  # history: followed, never alerted
+                    continue
                 payment, unfinished = self._read(feed, record)
                 if payment is not None:
                     payments.append(payment)
                 if unfinished is not None and unfinished >= max(oldest_hold, floor):
                     hold = unfinished if hold is None else min(hold, unfinished)
             since = high + 1 if hold is None else min(hold, high + 1)
-            result = await self.ingest(payments, cursors={feed.key: FeedCursor(since, floor).to_state()})
+            saved = FeedCursor(since, floor, tracked).to_state()
+            result = await self.ingest(payments, cursors={feed.key: saved})
             if result.stored:
                 self.log.info("%s: %d new, %d already seen", feed.key, result.stored, result.duplicates)
             self.runtime.health.set(**{f"{feed.key}_cursor": ms_to_datetime(since).isoformat()})
+
+    async def _recheck(self, feed: Feed, cursor: FeedCursor, oldest: int) -> dict[str, int]:
+        """Read each followed record again (one narrow window each); alert and drop those finished."""
+        still: dict[str, int] = {}
+        payments: list[Payment] = []
+        for ident, at in cursor.tracked.items():
+            found = [r for r in await self._fetch(feed, at, at, 0) if _same(feed, r, ident)]
+            if not found:
+                if at >= oldest:
+                    still[ident] = at
+                continue
+            payment, unfinished = self._read(feed, found[0])
+            if payment is not None:
+                payments.append(payment)
+            if unfinished is not None and unfinished >= oldest:
+                still[ident] = at
+        if still != cursor.tracked or payments:
+            saved = FeedCursor(cursor.since, cursor.floor, still).to_state()
+            await self.ingest(payments, cursors={feed.key: saved})
+        return still
 
     async def _fetch(self, feed: Feed, low: int, high: int, depth: int) -> list[dict[str, Any]]:
         splittable = high > low and depth < MAX_SPLIT_DEPTH
@@ -197,3 +231,27 @@ class BinanceSource(PolledSource):
     def _retry(self, failure: BinanceFailure) -> RetryLater:
         self._report(failure, log=False)
         return RetryLater(failure.message, retry_after=failure.retry_after)
+
+
+def _before(feed: Feed, record: Any, floor: int) -> bool:
+    """True for a record dated before the feed's first-run starting point."""
+    try:
+        return int(record[feed.time_field]) < floor
+    except (KeyError, TypeError, ValueError):
+        return False  # read as usual: an unreadable record becomes a notice
+
+
+def _follow_if_unfinished(feed: Feed, record: Any, tracked: dict[str, int]) -> None:
+    try:
+        at = feed.unfinished_time(record)
+        if at is not None:
+            tracked[feed.record_id(record)] = at
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass  # history from before the first run: not alerted, so an unreadable one is not followed
+
+
+def _same(feed: Feed, record: Any, ident: str) -> bool:
+    try:
+        return feed.record_id(record) == ident
+    except (KeyError, TypeError, AttributeError):
+        return False

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from payalert_binance.testing import BinanceTestServer, load_error_messages
-
-from payalert_core.testing import MemorySourceRuntime, corpus_path
+from payalert_testing import MemorySourceRuntime, corpus_path
+from payalert_testing.binance import BinanceTestServer, load_error_messages
 
 
 def error_messages() -> dict[int, list[str]]:

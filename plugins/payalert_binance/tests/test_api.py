@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 from payalert_binance.api import BinanceApi, BinanceFailure, FailureKind, parse_retry_after
 from payalert_binance.config import BinanceConfig
-from payalert_binance.testing import DEPOSITS, TIME, BinanceTestServer, Fault, deposit_record
+from payalert_testing.binance import DEPOSITS, TIME, BinanceTestServer, Fault, deposit_record
 
 
 def make_api(server: BinanceTestServer, counts: list[str] | None = None, **overrides) -> BinanceApi:
@@ -192,3 +192,17 @@ async def test_python_binance_puts_the_signed_url_in_html_errors_and_we_do_not(a
         await api.close()
     assert "signature=" in raw.value.message  # the hazard is real
     assert "signature=" not in failure.message and "?" not in failure.message
+
+
+async def test_waf_refusal_is_backed_off_like_a_rate_limit(async_binance_server):
+    server = async_binance_server
+    server.script(DEPOSITS, Fault.waf_blocked(retry_after=30), Fault.waf_blocked())
+    api = make_api(server, rate_limit_backoff="90s")
+    try:
+        first = await failure_of(api)
+        second = await failure_of(api)
+    finally:
+        await api.close()
+    assert first.kind is FailureKind.FIREWALL and first.status == 403 and first.retry_after == 30
+    assert "HTTP 403" in first.message and "firewall" in first.message
+    assert second.kind is FailureKind.FIREWALL and second.retry_after == 90

@@ -39,3 +39,11 @@ def test_unreadable_state_is_a_first_run(state):
 def test_state_round_trip():
     cursor = FeedCursor(since=123, floor=100)
     assert FeedCursor.from_state(cursor.to_state()) == cursor
+
+
+def test_followed_records_round_trip_and_an_empty_set_is_not_stored():
+    cursor = FeedCursor(since=5, floor=3, tracked={"d-1": 2, "d-2": 1})
+    assert FeedCursor.from_state(cursor.to_state()) == cursor
+    assert FeedCursor(since=5, floor=3).to_state() == {"since": 5, "floor": 3}  # as saved before
+    unreadable = {"since": 5, "floor": 3, "tracked": ["not", "a", "mapping"]}
+    assert FeedCursor.from_state(unreadable) == FeedCursor(since=5, floor=3)  # the window cursor holds

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from payalert_binance.testing import DEPOSITS, PAY, RESTRICTIONS, TIME, Fault, deposit_record
+from payalert_testing.binance import DEPOSITS, PAY, RESTRICTIONS, TIME, Fault, deposit_record
 
 QUIET_SECONDS = 2.0  # four 0.5s intervals: long enough to show that polling paused
 
@@ -129,3 +129,30 @@ def test_the_secret_and_signatures_never_reach_the_output(payalert_daemon, binan
         assert secret not in text
         assert "signature=" not in text
     assert "poll failed" in daemon.output()  # the errors did happen and were logged
+
+
+def test_a_firewall_403_pauses_polling_and_is_a_health_problem(payalert_daemon, binance_server):
+    server = binance_server
+    daemon = payalert_daemon.start(sources=source(server))
+    daemon.wait_for(lambda: server.requests_to(DEPOSITS))
+    server.script(DEPOSITS, Fault.waf_blocked(retry_after=30))
+    daemon.wait_for(lambda: any(r.status == 403 for r in server.requests_to(DEPOSITS)))
+    assert requests_during(server, DEPOSITS, QUIET_SECONDS) == 0
+    response = daemon.wait_for(lambda: (r := daemon.health()).status == 503 and r)
+    entry = response.json()["sources"]["bn"]
+    assert "HTTP 403" in entry["problem"] and entry["retry_at"]
+    assert "next try in 30" in daemon.output()
+
+
+def test_sigterm_during_a_poll_ends_quietly(payalert_daemon, binance_server):
+    server = binance_server
+    server.fail_always(DEPOSITS, Fault.slow(30))  # every deposit read is in flight when the signal comes
+    daemon = payalert_daemon.start(
+        sources=source(server, request_timeout="60s"), settings={"server": {"shutdown_grace": "1s"}}
+    )
+    daemon.wait_for(lambda: server.requests_to(DEPOSITS))
+    assert daemon.stop() == 0
+    output = daemon.output()
+    assert output.count("poll interrupted by shutdown") == 1
+    assert "Traceback" not in output and "CancelledError" not in output
+    assert " ERROR " not in output and "raised an exception" not in output

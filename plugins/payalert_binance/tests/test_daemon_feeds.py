@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from payalert_binance.testing import DEPOSITS, P2P, PAY, deposit_record, p2p_record, pay_record
+from payalert_testing import corpus_path
+from payalert_testing.binance import DEPOSITS, P2P, PAY, deposit_record, p2p_record, pay_record
 
 from payalert_core import Direction
-from payalert_core.testing import corpus_path
 
 DAY = 86_400_000
 
@@ -61,7 +61,10 @@ def test_every_feed_and_field_from_the_published_examples(payalert_daemon, binan
     assert credited.source == "binance" and credited.details["Confirmations"] == "1/1"
     assert credited.details["Network"] == "IOTA" and credited.details["Transaction"] == "ESBFVQUT…IKIZ9999"
     pending = alerts["deposit-pending:769800519366885376"]
-    assert pending.kind == "binance.deposit.pending" and pending.title == "Deposit pending: 0.001 BNB"
+    assert (
+        pending.kind == "binance.deposit.pending"
+        and pending.title == "Deposit pending: 0.001 BNB (not yet received)"
+    )
     sell = alerts["p2p:20219644646554779648"]
     assert (sell.amount, sell.currency, sell.direction) == (Decimal("33400"), "CNY", Direction.IN)
     assert sell.counterparty == "阿涛❤***" and sell.details["Unit price"] == "6.68 CNY"

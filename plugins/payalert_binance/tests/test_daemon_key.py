@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payalert_binance.testing import DEPOSITS, RESTRICTIONS
+from payalert_testing.binance import DEPOSITS, RESTRICTIONS
 
 
 def test_trading_key_is_reported_loudly_and_alerted_once(payalert_daemon, binance_server):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from payalert_binance.testing import DEPOSITS, P2P, PAY, deposit_record, p2p_record, pay_record
+from payalert_testing.binance import DEPOSITS, P2P, PAY, deposit_record, p2p_record, pay_record
 
 DAY = 86_400_000
 

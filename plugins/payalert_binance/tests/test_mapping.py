@@ -16,10 +16,10 @@ from payalert_binance.mapping import (
     pay_payment,
     unreadable_notice,
 )
-from payalert_binance.testing import deposit_record, p2p_record, pay_record
+from payalert_testing import corpus_path
+from payalert_testing.binance import deposit_record, p2p_record, pay_record
 
 from payalert_core import Direction
-from payalert_core.testing import corpus_path
 
 
 def corpus(name: str):
@@ -50,7 +50,10 @@ def test_deposit_typescript_example_pending_and_credited():
     early = deposit_payment("bn", pending, pending_alerts=True)
     assert early.kind == "binance.deposit.pending"
     assert early.external_id == "deposit-pending:769800519366885376"
-    assert early.title.startswith("Deposit pending: 0.001 BNB")
+    assert early.title == "Deposit pending: 0.001 BNB (not yet received)"
+    # A notice: the amount is shown, marked not yet received, and counted only once credited.
+    assert early.amount is None and early.currency is None and early.direction is Direction.NONE
+    assert (early.identity, early.status) == ("deposit:769800519366885376", "pending")
     assert deposit_unfinished_time(pending) == 1661493146000
     done = deposit_payment("bn", credited, pending_alerts=True)
     assert done.external_id == "deposit:769754833590042625"
@@ -133,16 +136,35 @@ def test_p2p_examples(name):
     assert p2p_unfinished_time(record) is None
 
 
-def test_p2p_buy_is_money_out_and_other_statuses_are_opt_in():
+def test_p2p_buy_is_money_out_and_other_statuses_are_opt_in_notices():
     record = p2p_record("2000000000000000001", trade_type="BUY", status="BUYER_PAYED")
     assert p2p_payment("bn", record, ["COMPLETED"]) is None
     assert p2p_unfinished_time(record) == record["createTime"]
     payment = p2p_payment("bn", record, ["BUYER_PAYED", "COMPLETED"])
     assert payment.kind == "binance.p2p.buy.buyer_payed"
     assert payment.external_id == "p2p:2000000000000000001:BUYER_PAYED"
-    assert payment.direction is Direction.OUT
-    assert payment.amount == Decimal("10620.00000000") and payment.currency == "INR"
-    assert payment.title.startswith("P2P buy buyer payed: paid 10,620.00 INR for 120 USDT")
+    # Not completed: a notice, the amount shown but not counted (money is counted once, when real).
+    assert payment.direction is Direction.NONE and payment.amount is None and payment.currency is None
+    assert payment.title == "P2P buy marked paid: 10,620.00 INR for 120 USDT (not yet released to you)"
+    assert (payment.identity, payment.status) == ("p2p:2000000000000000001", "marked paid")
+    done = p2p_payment("bn", record | {"orderStatus": "COMPLETED"}, ["BUYER_PAYED", "COMPLETED"])
+    assert done.direction is Direction.OUT and done.amount == Decimal("10620.00000000")
+    assert (done.identity, done.status) == (payment.identity, "completed")
+
+
+def test_p2p_sell_buyer_payed_is_a_warning_counting_nothing():
+    record = p2p_record("2000000000000000002", trade_type="SELL", status="BUYER_PAYED")
+    record.update(fiat="EUR", totalPrice="279.00", amount="300", asset="USDT")
+    payment = p2p_payment("bn", record, ["BUYER_PAYED", "COMPLETED"])
+    assert payment.title == "The buyer says they paid 279.00 EUR: check your bank before releasing 300 USDT"
+    assert payment.amount is None and payment.direction is Direction.NONE
+    assert payment.details["Fiat amount"] == "279.00 EUR (not yet received)"
+    assert payment.status == "buyer says paid"
+    done = p2p_payment("bn", record | {"orderStatus": "COMPLETED"}, ["BUYER_PAYED", "COMPLETED"])
+    assert done.amount == Decimal("279.00") and done.direction is Direction.IN
+    assert done.title == "P2P sell completed: received 279.00 EUR for 300 USDT"
+    cancelled = p2p_payment("bn", record | {"orderStatus": "CANCELLED"}, ["CANCELLED"])
+    assert cancelled.amount is None and cancelled.title == "P2P sell cancelled: 279.00 EUR for 300 USDT"
 
 
 def test_pay_example_incoming():
@@ -157,8 +179,18 @@ def test_pay_example_incoming():
     assert payment.details["Order type"] == "transfer (C2C)"
     assert payment.details["Payer"] == "Jack (Binance ID 12345678)"
     assert payment.details["Receiver"] == "Alan (Binance ID 34355667)"
+    assert payment.details["Receiver account ID"] == "21326891"
+    assert "Payer account ID" not in payment.details  # the payer's record has none
     assert payment.details["Paid with"] == "1.2 USDT"
     assert payment.occurred_at.tzinfo is not None
+
+
+def test_pay_payer_account_id_is_kept_as_a_detail_line():
+    record = pay_record("P-9", payer="Priya S")
+    record["payerInfo"] = {"name": "Priya S", "type": "USER", "accountId": "88120034"}
+    payment = pay_payment("bn", record, incoming=True, outgoing=False)
+    assert payment.details["Payer"] == "Priya S"
+    assert payment.details["Payer account ID"] == "88120034"
 
 
 def test_pay_outgoing_only_when_asked_and_note_shown():

@@ -6,8 +6,7 @@ import subprocess
 from importlib.metadata import entry_points
 
 import yaml
-
-from payalert_core.testing import run_python
+from payalert_testing import run_python
 
 
 def payalert(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

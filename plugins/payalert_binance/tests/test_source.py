@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from payalert_binance.config import BinanceConfig
 from payalert_binance.source import BinanceSource
-from payalert_binance.testing import (
+from payalert_testing.binance import (
     DEPOSITS,
     P2P,
     PAY,
@@ -408,3 +408,71 @@ async def test_key_check_failure_does_not_block_reading_without_require_read_onl
         await source.close()
     assert ids(runtime)[0] == "deposit:read-anyway"
     assert [p.kind for p in runtime.payments()][1:] == ["binance.key.unsafe"]
+
+
+async def test_a_firewall_refusal_stops_the_poll_backs_off_and_is_a_health_problem(
+    async_binance_server, new_runtime
+):
+    server = async_binance_server
+    runtime = new_runtime()
+    source = make_source(server, runtime, rate_limit_backoff="5m")
+    await source.start()
+    server.fail_always(DEPOSITS, Fault.waf_blocked())
+    try:
+        with pytest.raises(RetryLater) as caught:
+            await source.poll()
+        assert caught.value.retry_after == 300 and "HTTP 403" in caught.value.reason
+        assert server.requests_to(P2P) == [] and server.requests_to(PAY) == []
+        assert runtime.counts["firewall"] == 1
+        assert runtime.health.connected is False and "HTTP 403" in runtime.health.info["problem"]
+        assert runtime.health.info["retry_at"] is not None
+        server.fail_always(DEPOSITS, None)
+        await source.poll()
+    finally:
+        await source.close()
+    assert runtime.health.connected is True and runtime.health.info["problem"] is None
+
+
+async def test_a_deposit_pending_before_the_first_start_alerts_when_credited(
+    async_binance_server, new_runtime
+):
+    server = async_binance_server
+    server.add_deposits(
+        deposit_record("early", status=0, insert_time=server.now_ms() - 60_000),
+        deposit_record("old-credited", status=1, insert_time=server.now_ms() - 120_000),
+    )
+    runtime = new_runtime()
+    source = make_source(server, runtime, p2p=False, pay=False)
+    await source.start()
+    try:
+        await source.poll()  # first run: starts now, follows the pending deposit by id
+        assert ids(runtime) == []  # nothing from before the first run is alerted
+        await source.poll()
+        server.update_deposit("early", status=1)
+        before = len(server.requests_to(DEPOSITS))
+        await source.poll()
+        assert ids(runtime) == ["deposit:early"]
+        assert len(server.requests_to(DEPOSITS)) - before == 2  # the new window and the one re-check
+        before = len(server.requests_to(DEPOSITS))
+        await source.poll()  # credited: no longer followed
+        assert len(server.requests_to(DEPOSITS)) - before == 1
+    finally:
+        await source.close()
+    assert ids(runtime) == ["deposit:early"]
+
+
+async def test_an_open_p2p_order_from_before_the_first_start_alerts_when_completed(
+    async_binance_server, new_runtime
+):
+    server = async_binance_server
+    server.add_p2p_orders(p2p_record("5" * 20, status="BUYER_PAYED", create_time=server.now_ms() - 60_000))
+    runtime = new_runtime()
+    source = make_source(server, runtime, deposits=False, pay=False)
+    await source.start()
+    try:
+        await source.poll()
+        server.update_p2p_order("5" * 20, orderStatus="COMPLETED")
+        await source.poll()
+    finally:
+        await source.close()
+    assert ids(runtime) == ["p2p:" + "5" * 20]

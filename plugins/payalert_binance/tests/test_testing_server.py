@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from payalert_binance.testing import (
+from payalert_testing import corpus_path
+from payalert_testing.binance import (
     DEPOSITS,
     P2P,
     PAY,
@@ -20,8 +21,6 @@ from payalert_binance.testing import (
     p2p_record,
     pay_record,
 )
-
-from payalert_core.testing import corpus_path
 
 DAY = 86_400_000
 

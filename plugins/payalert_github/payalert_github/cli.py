@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 
 import click
 
-from payalert_core import CliContext, config_option, sign_sha256
+from payalert_core import CliContext, config_option, local_hook_url, sign_sha256
 
 from .body import FORM, JSON
 from .config import GitHubSponsorsConfig
@@ -32,34 +32,16 @@ class ConfiguredSource:
     @property
     def webhook_url(self) -> str:
         """``http://host:port/hooks/<name>/`` as reached from this machine."""
-        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}/hooks/{self.name}/"
+        return local_hook_url(self.host, self.port, self.name)
 
 
 def configured_source(state: CliContext | None, source_name: str | None) -> ConfiguredSource:
     """The github source named ``source_name`` (or the only one) in the config the ``payalert`` CLI loads."""
     if state is None:
         raise click.ClickException("run this as `payalert github send-test` so the config can be loaded")
-    config = state.config  # loads and validates the whole config (ConfigError: exit 2, one line each)
-    github = {
-        name: section for name, section in config.sources.items() if isinstance(section, GitHubSponsorsConfig)
-    }
-    if source_name is None:
-        if len(github) != 1:
-            found = ", ".join(sorted(github)) or "none"
-            raise click.ClickException(
-                f"{state.config_path}: expected exactly one source with type: github (found: {found}); "
-                "choose one with --source"
-            )
-        source_name = next(iter(github))
-    elif source_name not in github:
-        raise click.ClickException(
-            f"{state.config_path}: sources.{source_name} is not a source with type: github"
-        )
-    server = config.settings.server
-    return ConfiguredSource(source_name, github[source_name], server.host, server.port)
+    name, config = state.source_section(GitHubSponsorsConfig, "github", source_name)
+    server = state.config.settings.server
+    return ConfiguredSource(name, config, server.host, server.port)
 
 
 def build_delivery(

@@ -124,17 +124,31 @@ def _sponsor(sponsorship: dict[str, Any], mask_private: bool) -> Sponsor:
 
 
 def _raw(payload: dict[str, Any], sponsor: Sponsor) -> dict[str, Any]:
-    """A JSON-only copy of the payload; when masked, the sponsor's user objects are blanked in it."""
+    """A JSON-only copy of the payload; when masked, every user object in it is blanked.
+
+    The sponsor, ``sender`` (for an organisation, the member who clicked Sponsor) and any other
+    object carrying a ``login`` become ``{"login": null, "masked": true}``: no identity is stored.
+    """
     raw: dict[str, Any] = json.loads(json.dumps(payload, default=str))
     if not sponsor.masked:
         return raw
-    login = sponsor.login
     sponsorship = raw.get("sponsorship")
     if isinstance(sponsorship, dict) and "sponsor" in sponsorship:
         sponsorship["sponsor"] = dict(_MASKED_USER)
-    if "sender" in raw and (login is None or _login(raw.get("sender")) == login):
+    if "sender" in raw:
         raw["sender"] = dict(_MASKED_USER)
-    return raw
+    return {key: _without_logins(value) for key, value in raw.items()}
+
+
+def _without_logins(value: Any) -> Any:
+    """``value`` with every object that has a ``login`` key replaced by the masked user."""
+    if isinstance(value, dict):
+        if "login" in value:
+            return dict(_MASKED_USER)
+        return {key: _without_logins(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_logins(item) for item in value]
+    return value
 
 
 def _previous_tier(payload: dict[str, Any]) -> Tier | None:
@@ -206,16 +220,11 @@ def _describe(action: str, payload: dict[str, Any], sponsor: Sponsor, tier: Tier
     before = _previous_tier(payload)
     change = _change_word(before, tier)
     if action == "tier_changed":
-        if change == "upgrade":
+        # A notice of the new monthly price: GitHub charges an upgrade prorated, and the payload
+        # does not say how much, so no amount is counted (the ``created`` price already was).
+        if change is not None:
             return _Text(
-                f"Sponsorship upgraded: {who}, {_from_to(before, tier)}",
-                f"{who} now sponsors you with {price}.",
-                Direction.IN,
-                tier.price if tier else None,
-            )
-        if change == "downgrade":
-            return _Text(
-                f"Sponsorship downgraded: {who}, {_from_to(before, tier)}",
+                f"Sponsorship {change}d: {who}, {_from_to(before, tier)}",
                 f"{who} now sponsors you with {price}.",
             )
         return _Text(f"Sponsorship tier changed: {who}, now {price}", f"{who} changed tier, now {price}.")
@@ -272,7 +281,8 @@ def sponsorship_payment(
     effective = parse_time(payload.get("effective_date"))
     if effective is not None and action.startswith("pending_"):
         details["Effective"] = human_date(effective)
-    sponsorable = _login(sponsorship.get("sponsorable"))
+    # Older payloads name the sponsored account only as ``maintainer``.
+    sponsorable = _login(sponsorship.get("sponsorable")) or _login(sponsorship.get("maintainer"))
     if sponsorable:
         details["Sponsored account"] = f"@{sponsorable}"
     details["Delivery"] = delivery_id

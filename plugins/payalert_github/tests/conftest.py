@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_testkit import SECRET, SOURCE, Poster
-
-from payalert_core.testing import DaemonFactory, DaemonProcess, corpus_path
+from payalert_testing import DaemonFactory, DaemonProcess, corpus_path
+from payalert_testing.github import SECRET, SOURCE, Poster
 
 
 def pytest_configure(config: pytest.Config) -> None:

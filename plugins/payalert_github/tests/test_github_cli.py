@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from github_testkit import SECRET, counter
 from payalert_github.cli import ConfiguredSource
 from payalert_github.config import GitHubSponsorsConfig
-
-from payalert_core.testing import free_port
+from payalert_testing import free_port
+from payalert_testing.github import SECRET, counter
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from github_testkit import counter
+from payalert_testing.github import counter
 
 from payalert_core import Direction
 from payalert_core import sign_sha256 as sign_body

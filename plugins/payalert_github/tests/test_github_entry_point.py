@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 import yaml
-from github_testkit import SECRET
 from payalert_github.samples import sample_payload
+from payalert_testing import free_port
+from payalert_testing.github import SECRET
 
 from payalert_core import sign_sha256 as sign_body
-from payalert_core.testing import free_port
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

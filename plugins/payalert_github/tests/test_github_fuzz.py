@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from payalert_github.body import InvalidBody, UnsupportedContentType, decode_body
 from payalert_github.source import loggable
 from payalert_github.sponsorship import PayloadError, sponsorship_payment
+from payalert_testing import corpus_path
+from payalert_testing.fuzzing import fuzz_settings, value_paths
 
 from payalert_core import Direction, Payment
-from payalert_core.testing import corpus_path
-from payalert_core.testing.fuzzing import fuzz_settings, value_paths
 
 FUZZ = fuzz_settings(300)
 RECEIVED = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from payalert_github.sponsorship import sponsorship_payment
 from payalert_core import Direction
 
 NOW = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
-MONEY = {"created": Decimal("12.34"), "tier_changed": Decimal("15.00")}
+MONEY = {"created": Decimal("12.34")}  # an upgrade (tier_changed) is a notice of the new price
 
 
 @pytest.mark.parametrize("action", SPONSORSHIP_ACTIONS)

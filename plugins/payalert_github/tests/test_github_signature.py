@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from payalert_testing import corpus_path
 
 from payalert_core import sha256_signature_problem as signature_problem
 from payalert_core import sign_sha256 as sign_body
-from payalert_core.testing import corpus_path
 
 SECRET = "unit-test-secret"
 

@@ -136,11 +136,14 @@ def test_edited_without_changes() -> None:
     assert parse(event("edited")).title == "Sponsorship edited: @ada"
 
 
-def test_tier_upgrade_is_money_in_at_the_new_price() -> None:
+def test_tier_upgrade_is_a_notice_of_the_new_price_counting_no_amount() -> None:
+    # GitHub charges an upgrade prorated and the payload does not say how much: counting the new
+    # price would add it to the price ``created`` already counted.
     payload = event("tier_changed", tier=tier(2000, "Gold"), changes={"tier": {"from": tier(500, "Bronze")}})
     payment = parse(payload)
-    assert payment.direction is Direction.IN
-    assert payment.amount == Decimal("20.00")
+    assert payment.direction is Direction.NONE
+    assert payment.amount is None and payment.currency is None
+    assert payment.details["Amount"] == "$20.00 a month"
     assert payment.title == "Sponsorship upgraded: @ada, $5.00 → $20.00 a month"
     assert payment.details["Previous tier"] == "Bronze"
     assert payment.details["Previous amount"] == "$5.00 a month"
@@ -258,3 +261,30 @@ def test_a_free_tier_is_a_notice_not_a_payment_of_zero():
     payment = parse(event("created", tier=tier(cents=0, name="Fan")))
     assert payment.amount is None and payment.direction is Direction.NONE
     assert payment.title == "New sponsor: @ada, $0.00 a month"
+
+
+def test_a_private_sponsorship_by_an_organisation_stores_no_login():
+    payload = event("created", privacy="private", sponsor="acme-corp")
+    payload["sender"] = {"login": "acme-member", "id": 7, "html_url": "https://github.com/acme-member"}
+    payload["organization"] = {"login": "acme-corp", "id": 8}
+    payment = parse(payload, mask=True)
+    stored = payment.to_json()
+    assert "acme-member" not in stored and "acme-corp" not in stored
+    assert payment.raw["sender"] == {"login": None, "masked": True}
+    assert payment.raw["sponsorship"]["sponsor"] == {"login": None, "masked": True}
+
+    def logins(value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            own = [value["login"]] if "login" in value else []
+            return own + [x for v in value.values() for x in logins(v)]
+        return [x for v in value for x in logins(v)] if isinstance(value, list) else []
+
+    assert set(logins(payment.raw)) == {None}
+    assert payment.raw["sponsorship"]["tier"]["monthly_price_in_cents"] == 500  # the rest is kept
+
+
+def test_a_payload_naming_only_the_maintainer_keeps_the_sponsored_account():
+    payload = event("created")
+    del payload["sponsorship"]["sponsorable"]
+    payload["sponsorship"]["maintainer"] = {"login": "octo-maintainer", "id": 3}
+    assert parse(payload).details["Sponsored account"] == "@octo-maintainer"

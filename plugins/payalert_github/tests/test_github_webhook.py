@@ -7,8 +7,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from github_testkit import SECRET, counter
 from payalert_github.samples import sample_payload
+from payalert_testing.github import SECRET, counter
 
 from payalert_core import sign_sha256 as sign_body
 
@@ -171,9 +171,10 @@ def test_action_filter(start_github) -> None:
     kinds = sorted(a.payment.kind for a in daemon.wait_for_alerts(2))
     assert kinds == ["github.sponsorship.created", "github.sponsorship.tier_changed"]
     assert counter(daemon, "action_filtered") == 3
-    # an upgrade is money arriving
+    # an upgrade is a notice of the new price: it counts no amount (GitHub prorates the charge)
     upgrade = next(a.payment for a in daemon.alerts() if a.payment.kind.endswith("tier_changed"))
-    assert upgrade.amount == Decimal("15.00") and upgrade.direction.value == "in"
+    assert upgrade.amount is None and upgrade.direction.value == "none"
+    assert upgrade.details["Amount"] == "$15.00 a month"
 
 
 def test_masking_of_private_sponsors(start_github) -> None:

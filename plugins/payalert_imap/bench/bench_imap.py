@@ -13,24 +13,21 @@ import email
 import email.policy
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 
-from imap_testkit import upi_credit_mail  # noqa: E402
 from payalert_imap.config import ImapSourceConfig  # noqa: E402
 from payalert_imap.connection import MailboxConnection  # noqa: E402
 from payalert_imap.mailchain import mail_chain  # noqa: E402
 from payalert_imap.message import read_message  # noqa: E402
 from payalert_imap.verdict import ReadSettings, classify_mail  # noqa: E402
-
-from payalert_core.testing.benchmarks import report_row  # noqa: E402
-from payalert_core.testing.daemon import DaemonFactory  # noqa: E402
-from payalert_core.testing.dovecot import DovecotServer  # noqa: E402
+from payalert_testing.benchmarks import report_row  # noqa: E402
+from payalert_testing.daemon import DaemonFactory  # noqa: E402
+from payalert_testing.dovecot import DovecotServer  # noqa: E402
+from payalert_testing.imap import imap_source, upi_credit_mail  # noqa: E402
 
 LATENCY_MAILS = 20
 FIRST_POLL_ROUNDS = 5
@@ -42,7 +39,7 @@ def latency() -> dict[str, float]:
     server = DovecotServer().start()
     factory = DaemonFactory(Path(tempfile.mkdtemp(prefix="payalert-bench-")))
     try:
-        daemon = factory.start(sources={"bank": server.source_options(authserv_id="mx.google.com")})
+        daemon = factory.start(sources={"bank": imap_source(server, authserv_id="mx.google.com")})
         daemon.wait_for(
             lambda: daemon.health().json()["sources"]["bank"].get("connection") == "idle", timeout=20
         )
@@ -60,7 +57,7 @@ def latency() -> dict[str, float]:
 
 
 def _first_poll_seconds(server: DovecotServer) -> float:
-    config = ImapSourceConfig(**server.source_options(authserv_id="mx.google.com"))
+    config = ImapSourceConfig(**imap_source(server, authserv_id="mx.google.com"))
     times = []
     for _ in range(FIRST_POLL_ROUNDS):
         connection = MailboxConnection(config)

@@ -29,21 +29,7 @@ def configured_source(source_name: str | None) -> tuple[str, ImapSourceConfig]:
     state = click.get_current_context().find_object(CliContext)
     if state is None:
         raise UserError("run this as `payalert imap …` so the config can be loaded")
-    config = state.config
-    imap = {
-        name: section for name, section in config.sources.items() if isinstance(section, ImapSourceConfig)
-    }
-    if source_name is None:
-        if len(imap) != 1:
-            found = ", ".join(sorted(imap)) or "none"
-            raise UserError(
-                f"{state.config_path}: expected exactly one source with type: imap (found: {found}); "
-                "choose one with --source"
-            )
-        source_name = next(iter(imap))
-    elif source_name not in imap:
-        raise UserError(f"{state.config_path}: sources.{source_name} is not a source with type: imap")
-    return source_name, imap[source_name]
+    return state.source_section(ImapSourceConfig, "imap", source_name)
 
 
 @imap_commands.command("explain")

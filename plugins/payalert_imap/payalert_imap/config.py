@@ -7,10 +7,10 @@ import shlex
 from datetime import timedelta
 from typing import Literal
 
-from payalert_banktext import RuleConfig
+from payalert_banktext import RepeatWindow, RuleConfig, account_digits
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from payalert_core import Duration, SecretStr, StreamSourceConfig
+from payalert_core import DEFAULT_MATCH_WINDOW, Duration, SecretStr, StreamSourceConfig
 
 from .verdict import ReadSettings
 
@@ -99,6 +99,10 @@ class ImapSourceConfig(StreamSourceConfig):
     )
     unparsed_notice: bool = Field(default=True, description="Notice for trusted bank mail no parser read.")
     rules: list[RuleConfig] = Field(default_factory=list, description="Your own regex rules, tried first.")
+    repeat_window: RepeatWindow = Field(
+        default=DEFAULT_MATCH_WINDOW,
+        description="Two alerts of one issuer without a common reference, this close, are one payment.",
+    )
     timeout: Duration = Field(
         default=timedelta(seconds=30), description="Network timeout of one IMAP command."
     )
@@ -124,17 +128,7 @@ class ImapSourceConfig(StreamSourceConfig):
     @field_validator("accounts", mode="before")
     @classmethod
     def _account_digits(cls, value: object) -> object:
-        if not isinstance(value, list):
-            return value
-        digits = []
-        for item in value:
-            text = str(item).strip() if isinstance(item, str | int) and not isinstance(item, bool) else ""
-            if not re.fullmatch(r"\d{4}", text):
-                raise ValueError(
-                    f'{item!r}: write the last 4 digits of an account or card in quotes, e.g. "4477"'
-                )
-            digits.append(text)
-        return digits
+        return account_digits(value)
 
     @field_validator("owner_addresses")
     @classmethod
@@ -219,4 +213,5 @@ class ImapSourceConfig(StreamSourceConfig):
             subject_patterns=tuple(self.subject_patterns),
             suspicious_notice=self.suspicious_notice,
             unparsed_notice=self.unparsed_notice,
+            repeat_window=self.repeat_window,
         )

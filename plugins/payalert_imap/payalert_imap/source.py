@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from typing import Any, ClassVar
 
 from payalert_core import SourceConfig, StreamSource
@@ -69,9 +68,3 @@ class ImapSource(StreamSource):
         health.set_connected(states <= set(WATCHING))
         if error:
             health.failed(error)
-
-
-def backoff(attempt: int, ceiling: float) -> float:
-    """Seconds before reconnect attempt ``attempt`` (1, 2, 4 … up to ``ceiling``, ±20% jitter)."""
-    base = min(ceiling, 2 ** max(0, attempt - 1))
-    return max(0.1, base * random.uniform(0.8, 1.2)) if base < ceiling else ceiling

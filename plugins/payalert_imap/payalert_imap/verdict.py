@@ -6,7 +6,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from payalert_banktext import (
@@ -16,12 +16,17 @@ from payalert_banktext import (
     ParsedAlert,
     ParserChain,
     Refused,
+    account_mismatch,
+    alert_payment,
+    issuer_of_sender,
+    looks_transactional,
+    payment_match,
     sender_matches,
 )
 
-from payalert_core import Direction, InvalidPayment, Payment, format_amount
+from payalert_core import DEFAULT_MATCH_WINDOW, Direction, InvalidPayment, Payment
 
-from .accounts import account_mismatch, recipient_mismatch
+from .accounts import recipient_mismatch
 from .banks import is_bank_domain
 from .message import MailFacts
 from .reading import reading_conflict
@@ -29,21 +34,6 @@ from .trust import TrustResult, check_trust, signed_recipients, to_addresses
 
 Outcome = Literal["payment", "suspicious", "unparsed", "ignored", "not_bank", "filtered", "other_account"]
 
-#: Wording that says money moved; a trusted bank mail without it (and an amount) is not an alert.
-_MONEY_WORDS = re.compile(
-    r"\b(?:debited|credited|spent|paid|received|sent|deposited|withdrawn|transferred|deducted|refund(?:ed)?|reversed"
-    r"|reversal|purchase|txn|transaction)\b",
-    re.I,
-)
-_AMOUNT = re.compile(r"(?:Rs\.?|INR|₹)\s?\d", re.I)
-_CHANNEL_LABELS = {
-    "upi": "UPI",
-    "card": "Card",
-    "neft": "NEFT",
-    "imps": "IMPS",
-    "rtgs": "RTGS",
-    "refund": "Refund",
-}
 SUSPICIOUS_KIND = "bank.suspicious_email"
 UNPARSED_KIND = "bank.unparsed_email"
 OTHER_ACCOUNT_KIND = "bank.other_account_email"
@@ -63,6 +53,7 @@ class ReadSettings:
     subject_patterns: tuple[str, ...] = ()
     suspicious_notice: bool = True
     unparsed_notice: bool = True
+    repeat_window: timedelta = DEFAULT_MATCH_WINDOW
     _subjects: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -132,43 +123,28 @@ class Verdict:
             "from": self.sender or None,
         }
         if alert is not None:
-            document.update(_alert_fields(alert))
+            document.update(alert.to_json())
         elif self.alert is not None:
-            document["parsed"] = _alert_fields(self.alert)
+            document["parsed"] = self.alert.to_json()
         return document
 
-    def to_payment(self, context: Mapping[str, Any] | None = None) -> Payment | None:
-        """The payment or notice this verdict alerts as, or None when it alerts nothing."""
+    def to_payment(
+        self, context: Mapping[str, Any] | None = None, repeat_window: timedelta = DEFAULT_MATCH_WINDOW
+    ) -> Payment | None:
+        """The payment or notice this verdict alerts as, or None when it alerts nothing.
+
+        A payment carries its :class:`~payalert_core.PaymentMatch`, so the same payment told by
+        SMS too (or by another mail) alerts once; ``repeat_window`` is the source's.
+        """
         if self.is_payment and self.alert is not None:
             try:
-                return _payment(self, self.alert, context or {})
+                return _payment(self, self.alert, context or {}, repeat_window)
             except InvalidPayment as error:  # e.g. an amount of 10^15 or more: say a bank mail came
                 unread = dataclasses.replace(self, outcome="unparsed", reason=f"the alert's {error}")
                 return _notice(unread, context or {})
         if self.outcome in ("suspicious", "unparsed", "other_account"):
             return _notice(self, context or {})
         return None
-
-
-def _alert_fields(alert: ParsedAlert) -> dict[str, Any]:
-    return {
-        "amount": str(alert.amount),
-        "currency": alert.currency,
-        "direction": alert.direction,
-        "account_last4": alert.account_last4,
-        "counterparty": alert.counterparty,
-        "vpa": alert.vpa,
-        "reference": alert.reference,
-        "occurred_at": alert.occurred_at.isoformat(),
-        "balance": None if alert.balance is None else str(alert.balance),
-        "channel": alert.channel,
-        **({"details": alert.details} if alert.details else {}),
-    }
-
-
-def looks_transactional(text: str) -> bool:
-    """An amount and a word saying money moved: what an unread alert would have."""
-    return bool(_AMOUNT.search(text) and _MONEY_WORDS.search(text))
 
 
 def classify_mail(facts: MailFacts, chain: ParserChain, settings: ReadSettings) -> Verdict:
@@ -304,51 +280,18 @@ def external_id(verdict: Verdict, alert: ParsedAlert | None) -> str:
     return f"sha256:{verdict.digest or 'none'}"
 
 
-def _title(alert: ParsedAlert) -> str:
-    label = _CHANNEL_LABELS.get(alert.channel, "Account")
-    party = alert.counterparty
-    if alert.channel == "card":
-        verb = "spend at" if alert.direction == "debit" else "credit from"
-        return (
-            f"Card {verb} {party}" if party else f"Card {'spend' if alert.direction == 'debit' else 'credit'}"
-        )
-    if alert.channel == "refund":
-        return f"Refund from {party}" if party else "Refund"
-    if alert.direction == "credit":
-        return f"{label} credit from {party}" if party else f"{label} credit"
-    return f"{label} debit to {party}" if party else f"{label} debit"
-
-
-def _payment(verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any]) -> Payment:
-    details: dict[str, str] = {}
-    if alert.account_last4:
-        details["Account"] = f"••{alert.account_last4}"
-    if alert.vpa:
-        details["VPA"] = alert.vpa
-    if alert.reference:
-        details["Reference"] = alert.reference
-    if alert.balance is not None:
-        details["Balance"] = format_amount(alert.balance, alert.currency if alert.currency else "INR")
-    if alert.issuer:
-        details["Issuer"] = alert.issuer
-    details["Parser"] = alert.parser
-    if verdict.date_note:
-        details["Note"] = verdict.date_note
-    summary_parts = [f"••{alert.account_last4}" if alert.account_last4 else "", alert.reference or ""]
-    return Payment(
+def _payment(
+    verdict: Verdict, alert: ParsedAlert, context: Mapping[str, Any], repeat_window: timedelta
+) -> Payment:
+    sender = issuer_of_sender(verdict.sender, "email") if verdict.sender else None
+    told_at = verdict.sent_at or datetime.now(UTC)
+    return alert_payment(
+        alert,
         source=str(context.get("source", "")),
-        kind=f"bank.{alert.channel}.{alert.direction}",
         external_id=external_id(verdict, alert),
-        amount=alert.amount,
-        currency=alert.currency,
-        direction=Direction.IN if alert.direction == "credit" else Direction.OUT,
-        occurred_at=alert.occurred_at,
-        title=_title(alert),
-        summary=" · ".join(p for p in summary_parts if p),
-        counterparty=alert.counterparty,
-        reference=alert.reference,
-        details=details,
+        note=verdict.date_note,
         raw=_raw(verdict, context),
+        match=payment_match(alert, told_at, repeat_window, sender.profile if sender else None),
     )
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from payalert_banktext import ParserChain
 
-from payalert_core import Payment
+from payalert_core import Payment, backoff_delay
 
 from .connection import FolderStatus, ImapError, LoginRefused, MailboxConnection, TlsFailure
 from .message import read_message
@@ -87,8 +87,6 @@ class FolderWatcher:
     # -- lifecycle -----------------------------------------------------------------------------
     async def run(self) -> None:
         """Connect, sync, wait for news, sync … until closed; on errors reconnect with backoff."""
-        from .source import backoff
-
         ceiling = self.config.reconnect_max.total_seconds()
         while not self.closing:
             try:
@@ -102,7 +100,7 @@ class FolderWatcher:
                 delay = ceiling
             except ImapError as error:
                 self.attempts += 1
-                delay = backoff(self.attempts, ceiling)
+                delay = reconnect_delay(self.attempts, ceiling)
                 self.source.runtime.count("reconnect")
                 self.log.warning("%s; reconnecting in %.1fs", error, delay)
                 self.source.report(self.folder, "reconnecting", str(error))
@@ -136,8 +134,6 @@ class FolderWatcher:
 
     async def _after_complaint(self, complaint: str) -> None:
         """The server said NO or BAD during IDLE: select the folder again (waiting if it keeps saying so)."""
-        from .source import backoff
-
         self.complaints += 1
         self.source.runtime.count("idle_complaint")
         self.status = None  # sync selects again: a recreated folder shows its new UIDVALIDITY only then
@@ -147,7 +143,7 @@ class FolderWatcher:
             )
             return
         # Complaining again at once: never spin on a server that says NO to every IDLE.
-        delay = backoff(self.complaints - 1, self.config.reconnect_max.total_seconds())
+        delay = reconnect_delay(self.complaints - 1, self.config.reconnect_max.total_seconds())
         self.log.warning(
             "%s: the server said %r again while idling; selecting the folder again in %.1fs",
             self.folder,
@@ -266,7 +262,7 @@ class FolderWatcher:
             }
             verdict = self.judge(mail.raw, mail.uid)
             outcomes[verdict.outcome] += 1
-            payment = verdict.to_payment(context)
+            payment = verdict.to_payment(context, self.settings.repeat_window)
             if payment is not None:
                 payments.append(payment)
         return payments, outcomes
@@ -287,3 +283,8 @@ class FolderWatcher:
                 "%s: UID %d %s: %s (%s)", self.folder, uid, verdict.outcome, verdict.reason, facts.subject
             )
         return verdict
+
+
+def reconnect_delay(attempt: int, ceiling: float) -> float:
+    """Seconds before reconnect attempt ``attempt``: 1, 2, 4 … (±20%), never more than ``ceiling``."""
+    return min(ceiling, backoff_delay(attempt, 1.0, ceiling))

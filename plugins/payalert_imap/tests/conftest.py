@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotServer
-
-SOURCE = "bank"
+from payalert_testing import DaemonFactory, DaemonProcess, DovecotServer
+from payalert_testing.imap import SOURCE, imap_source, wait_state
 
 
 @pytest.fixture
@@ -23,24 +17,10 @@ def watch_mailbox(
     """Start a daemon with an imap source ``bank`` on ``server``; waits until it watches."""
 
     def start(server: DovecotServer, wait_for: str | None = "watching", **options: Any) -> DaemonProcess:
-        section = server.source_options(authserv_id="mx.google.com", reconnect_max="3s", **options)
+        section = imap_source(server, authserv_id="mx.google.com", reconnect_max="3s", **options)
         daemon = payalert_daemon.start(sources={SOURCE: section})
         if wait_for:
             wait_state(daemon, wait_for)
         return daemon
 
     return start
-
-
-def source_health(daemon: DaemonProcess, name: str = SOURCE) -> dict[str, Any]:
-    """The source's entry in /health."""
-    return daemon.health().json()["sources"][name]
-
-
-def wait_state(daemon: DaemonProcess, state: str, name: str = SOURCE, timeout: float = 20) -> dict[str, Any]:
-    """Wait until the source's connection is ``state`` ("watching": idle or polling)."""
-    wanted = ("idle", "polling", "watching") if state == "watching" else (state,)
-    return daemon.wait_for(
-        lambda: (lambda h: h if h.get("connection") in wanted else None)(source_health(daemon, name)),
-        timeout=timeout,
-    )

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from imap_testkit import alert_mail, upi_credit_mail
-
-from payalert_core.testing import corpus_path
+from payalert_testing import corpus_path
+from payalert_testing.imap import alert_mail, imap_source, upi_credit_mail
 
 
 def payalert(
@@ -117,7 +116,7 @@ def test_explain_text_checks_a_rule_with_senders_and_subject_and_says_why_it_was
 
 def _config(tmp_path: Path, server, **options) -> Path:
     path = tmp_path / "config.yaml"
-    section = server.source_options(authserv_id="mx.google.com", **options)
+    section = imap_source(server, authserv_id="mx.google.com", **options)
     path.write_text(
         yaml.safe_dump(
             {

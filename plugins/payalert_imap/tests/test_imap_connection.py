@@ -8,9 +8,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from imap_testkit import scripted_imap_server, upi_credit_mail
 from payalert_imap.config import ImapSourceConfig
 from payalert_imap.connection import IdleOutcome, LoginRefused, MailboxConnection
+from payalert_testing.imap import imap_source, scripted_imap_server, upi_credit_mail
 
 TOKEN = "ya29.test-access-token"
 
@@ -83,7 +83,7 @@ def test_xoauth2_refused_is_a_login_error_without_the_token(
 
 
 def _connected(server) -> MailboxConnection:
-    connection = MailboxConnection(ImapSourceConfig(**server.source_options(authserv_id="mx.google.com")))
+    connection = MailboxConnection(ImapSourceConfig(**imap_source(server, authserv_id="mx.google.com")))
     connection.connect()
     return connection
 

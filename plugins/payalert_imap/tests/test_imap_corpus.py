@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from imap_testkit import account_digits, bank_records, eml_path
 from payalert_banktext import make_chain
 from payalert_imap.message import read_message
 from payalert_imap.verdict import ReadSettings, Verdict, classify_mail
+from payalert_testing.imap import account_digits, bank_records, eml_path
 
 CHAIN = make_chain()
 GMAIL = ReadSettings(authserv_ids=("mx.google.com",))

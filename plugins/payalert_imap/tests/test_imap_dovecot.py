@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import SOURCE, source_health, wait_state
-from imap_testkit import alert_mail, upi_credit_mail
-
-from payalert_core.testing import DaemonFactory
+from payalert_testing import DaemonFactory
+from payalert_testing.imap import SOURCE, alert_mail, imap_source, source_health, upi_credit_mail, wait_state
 
 
 def _settle(daemon, expected: int, seconds: float = 1.5) -> None:
@@ -102,9 +100,7 @@ def test_bad_credentials_report_once_and_do_not_crash_loop(
     dovecot_server, payalert_daemon: DaemonFactory
 ) -> None:
     server = dovecot_server()
-    section = server.source_options(
-        authserv_id="mx.google.com", password="wrong-password", reconnect_max="10m"
-    )
+    section = imap_source(server, authserv_id="mx.google.com", password="wrong-password", reconnect_max="10m")
     daemon = payalert_daemon.start(sources={SOURCE: section})
     health = wait_state(daemon, "login_failed")
     assert "refused the login of alerts@example.test" in health["last_error"]
@@ -117,7 +113,7 @@ def test_bad_credentials_report_once_and_do_not_crash_loop(
 
 def test_tls_certificate_that_cannot_be_verified_is_refused(dovecot_server, payalert_daemon) -> None:
     server = dovecot_server(tls=True)
-    section = server.source_options(authserv_id="mx.google.com", reconnect_max="10m")
+    section = imap_source(server, authserv_id="mx.google.com", reconnect_max="10m")
     section.pop("ca_file")  # the test CA is not in the system's trust store
     daemon = payalert_daemon.start(sources={SOURCE: section})
     health = wait_state(daemon, "tls_failed")
@@ -143,8 +139,8 @@ def test_several_folders_and_two_mailboxes(dovecot_server, payalert_daemon) -> N
     first, second = dovecot_server(), dovecot_server()
     first.create_folder("Bank")
     sources = {
-        "one": first.source_options(authserv_id="mx.google.com", folders=["INBOX", "Bank"]),
-        "two": second.source_options(authserv_id="mx.google.com"),
+        "one": imap_source(first, authserv_id="mx.google.com", folders=["INBOX", "Bank"]),
+        "two": imap_source(second, authserv_id="mx.google.com"),
     }
     daemon = payalert_daemon.start(sources=sources)
     wait_state(daemon, "idle", name="one")

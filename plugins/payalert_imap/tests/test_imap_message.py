@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from imap_testkit import UPI_CREDIT, alert_mail
 from payalert_imap.htmltext import html_to_text
 from payalert_imap.message import read_message
+from payalert_testing.imap import UPI_CREDIT, alert_mail
 
 BODY = UPI_CREDIT.format(amount="1,250.00", ref="612345678901")
 

@@ -9,12 +9,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import SOURCE, source_health, wait_state
-from imap_testkit import scripted_imap_server, upi_credit_mail
 from payalert_imap.config import ImapSourceConfig
 from payalert_imap.connection import ConnectionLost, IdleOutcome, MailboxConnection, idle_outcome, search_date
-
-from payalert_core.testing import DaemonFactory, DaemonProcess, DovecotServer
+from payalert_testing import DaemonFactory, DaemonProcess, DovecotServer
+from payalert_testing.imap import (
+    SOURCE,
+    imap_source,
+    scripted_imap_server,
+    source_health,
+    upi_credit_mail,
+    wait_state,
+)
 
 FOLDER = "Alerts"
 #: Server time zones at the ends of the range: a day behind UTC almost all day, and 14 hours ahead.
@@ -83,7 +88,7 @@ def connect() -> Iterator[object]:
     opened: list[MailboxConnection] = []
 
     def make(server: DovecotServer) -> MailboxConnection:
-        connection = MailboxConnection(ImapSourceConfig(**server.source_options(authserv_id="mx.google.com")))
+        connection = MailboxConnection(ImapSourceConfig(**imap_source(server, authserv_id="mx.google.com")))
         connection.connect()
         opened.append(connection)
         return connection

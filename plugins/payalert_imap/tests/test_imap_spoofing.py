@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from forgeries import (
+from hypothesis import given
+from hypothesis import strategies as st
+from payalert_banktext import make_chain
+from payalert_imap.message import read_message
+from payalert_imap.verdict import ReadSettings, Verdict, classify_mail
+from payalert_testing.fuzzing import fuzz_settings
+from payalert_testing.imap_forgeries import (
     FORGED_SENTENCE,
     GENUINE_SENTENCE,
     KINDS,
@@ -25,13 +31,6 @@ from forgeries import (
     with_body,
     with_headers,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from payalert_banktext import make_chain
-from payalert_imap.message import read_message
-from payalert_imap.verdict import ReadSettings, Verdict, classify_mail
-
-from payalert_core.testing.fuzzing import fuzz_settings
 
 CHAIN = make_chain()
 GMAIL = ReadSettings(authserv_ids=("mx.google.com",))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from imap_testkit import alert_mail, auth_results, upi_credit_mail
 from payalert_imap.message import read_message
 from payalert_imap.trust import UnreadableHeader, check_trust, parse_authentication_results
-
-from payalert_core.testing.fuzzing import fuzz_settings
+from payalert_testing.fuzzing import fuzz_settings
+from payalert_testing.imap import alert_mail, auth_results, upi_credit_mail
 
 GMAIL = ("mx.google.com",)
 HDFC = ("hdfcbank.bank.in", "hdfcbank.net", "hdfcbank.com")

@@ -7,10 +7,10 @@ import email.policy
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from imap_testkit import UPI_CREDIT, alert_mail, upi_credit_mail
 from payalert_banktext import make_chain
 from payalert_imap.message import read_message
 from payalert_imap.verdict import ReadSettings, classify_mail
+from payalert_testing.imap import UPI_CREDIT, alert_mail, upi_credit_mail
 
 from payalert_core import Direction
 
@@ -188,3 +188,14 @@ def test_an_alert_outside_the_payment_bounds_becomes_an_unread_mail_notice() -> 
     payment = verdict(upi_credit_mail(amount="1,000,000,000,000,000.00")).to_payment({"source": "bank"})
     assert payment is not None and payment.amount is None and payment.kind == "bank.unparsed_email"
     assert "amount" in payment.details["Reason"]
+
+
+def test_a_payment_carries_its_match_so_the_same_payment_by_sms_alerts_once() -> None:
+    sent = datetime(2026, 6, 2, 10, 15, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    payment = verdict(upi_credit_mail(ref="612345678901", date=sent)).to_payment(
+        {"source": "bank"}, repeat_window=timedelta(minutes=3)
+    )
+    assert payment is not None and payment.match is not None
+    assert (payment.match.issuer, payment.match.reference) == ("hdfc", "612345678901:credit")
+    assert payment.match.fingerprint == "4477|1250|INR|credit"
+    assert payment.match.told_at == sent and payment.match.window == timedelta(minutes=3)

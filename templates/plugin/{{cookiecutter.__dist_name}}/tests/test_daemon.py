@@ -1,7 +1,7 @@
 {% set name = cookiecutter.plugin_name -%}
 """Integration tests: the installed plugin inside a real ``payalert run`` on a loopback port.
 
-``payalert_daemon`` comes with payalert-core: it writes a config around the given sources, adds a
+``payalert_daemon`` comes with payalert-testing: it writes a config around the given sources, adds a
 ``recorder`` notifier that keeps every alert, and kills the daemon after the test.
 """
 

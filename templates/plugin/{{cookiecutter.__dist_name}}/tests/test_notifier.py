@@ -12,7 +12,7 @@ from decimal import Decimal
 import pydantic
 import pytest
 from payalert_core import Direction, Payment, PermanentFailure, RetryLater
-from payalert_core.testing import MemoryNotifierRuntime, free_port
+from payalert_testing import MemoryNotifierRuntime, free_port
 
 from {{ package }}.notifier import (
     {{ prefix }}Config,

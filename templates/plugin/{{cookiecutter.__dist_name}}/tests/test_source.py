@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from aiohttp import test_utils, web
 from payalert_core import sign_sha256
-from payalert_core.testing import MemorySourceRuntime
+from payalert_testing import MemorySourceRuntime
 
 from {{ package }}.source import (
     {{ prefix }}Config,
@@ -101,7 +101,7 @@ from decimal import Decimal
 import pydantic
 import pytest
 from payalert_core import RetryLater
-from payalert_core.testing import MemorySourceRuntime
+from payalert_testing import MemorySourceRuntime
 
 from {{ package }}.source import (
     {{ prefix }}Config,
@@ -206,7 +206,7 @@ from decimal import Decimal
 
 import pydantic
 import pytest
-from payalert_core.testing import MemorySourceRuntime
+from payalert_testing import MemorySourceRuntime
 
 from {{ package }}.source import (
     {{ prefix }}Config,

@@ -9,61 +9,39 @@ the payment is stored, 200 for a redelivery, 401 for a bad signature and 400 for
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from aiohttp import web
 from payalert_core import (
     Direction,
     Payment,
-    PushSource,
-    SourceConfig,
-    WebhookSecret,
-    sha256_signature_problem,
+    SignedJsonPushSource,
+    SignedJsonSourceConfig,
 )
-from pydantic import Field
 
 KIND = "{{ cookiecutter.plugin_name }}.payment"
-SIGNATURE_HEADER = "X-Signature"
 
 
-class {{ prefix }}Config(SourceConfig):
-    """Options of a ``type: {{ cookiecutter.plugin_name }}`` source."""
-
-    secret: WebhookSecret = Field(
-        description="Shared secret that signs each request (HMAC-SHA256), at least 16 characters."
-    )
+class {{ prefix }}Config(SignedJsonSourceConfig):
+    """Options of a ``type: {{ cookiecutter.plugin_name }}`` source: ``secret`` signs each request."""
 
 
-class {{ prefix }}Source(PushSource):
-    """Receives signed payment notifications under ``/hooks/<source name>/``."""
+class {{ prefix }}Source(SignedJsonPushSource):
+    """Receives signed payment notifications under ``/hooks/<source name>/``.
+
+    payalert's handler checks the signature (401), parses the body exactly (400 naming the
+    problem), stores the payment and only then answers 202 (200 for a redelivery).
+    """
 
     type_name = "{{ cookiecutter.plugin_name }}"
     Config = {{ prefix }}Config
     config: {{ prefix }}Config
+    signature_header = "X-Signature"
 
-    def add_routes(self, app: web.Application) -> None:
-        app.router.add_post("/", self.receive)
-
-    async def receive(self, request: web.Request) -> web.Response:
-        """Check the signature, parse, store, and only then answer."""
-        body = await request.read()
-        secret = self.config.secret.get_secret_value()
-        problem = sha256_signature_problem(secret, body, request.headers.get(SIGNATURE_HEADER))
-        if problem:
-            self.runtime.count("signature_rejected")
-            self.log.warning("rejected a request from %s: signature %s", request.remote, problem)
-            return web.Response(status=401)
-        try:
-            payment = parse_payment(self.name, json.loads(body, parse_float=Decimal))
-        except (ValueError, TypeError, KeyError, InvalidOperation) as error:
-            self.runtime.count("bad_request")
-            return web.json_response({"error": f"bad payment: {error}"}, status=400)
-        result = await self.ingest([payment])
-        self.runtime.health.succeeded()
-        return web.Response(status=202 if result.stored else 200)
+    def parse(self, data: Any) -> Payment:
+        """A Payment from the JSON body."""
+        return parse_payment(self.name, data)
 
 
 def parse_payment(source: str, data: Any) -> Payment:
