@@ -14,6 +14,7 @@ import psycopg
 
 from ..errors import UserError
 from .outbox import DELIVERY_COLUMNS
+from .postgres_connections import first_line
 from .postgres_schema import migrate
 from .settings import display_url
 from .sqlite_schema import connect_read_only
@@ -72,7 +73,7 @@ async def copy_sqlite_to_postgres(path: Path, url: str) -> CopyCounts:
         try:
             target = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as error:
-            raise UserError(f"--to: cannot connect to PostgreSQL at {where} ({_first_line(error)})") from None
+            raise UserError(f"--to: cannot connect to PostgreSQL at {where} ({first_line(error)})") from None
         async with target:
             await migrate(target, where)
             cursor = await target.execute("SELECT count(*) FROM events")
@@ -118,7 +119,3 @@ async def _copy_table(
             await copy.write_row(tuple(row))
             copied += 1
     return copied
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip() or type(error).__name__).splitlines()[0]

@@ -19,9 +19,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import secrets
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -31,12 +28,21 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from ..deliverycounts import DeliveryCounts
-from ..errors import UserError
 from ..model import Payment
 from . import postgres_outbox as sql
 from .base import StorageUnavailable, Store, WriteHealth, write_until_recorded
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest, delivery_from_row
 from .postgres_batching import IngestBatcher
+from .postgres_connections import (
+    CONNECT_TIMEOUT,
+    OUTAGE_CONNECT_TIMEOUT,
+    RECONNECT_SECONDS,
+    cannot_connect,
+    cannot_use,
+    connection_options,
+    first_line,
+    node_name,
+)
 from .postgres_coordination import AdvisoryLocks
 from .postgres_lanes import LaneLeases
 from .postgres_reads import PostgresReads
@@ -45,27 +51,10 @@ from .settings import display_url
 
 log = logging.getLogger("payalert.store")
 
-#: Seconds to wait for a connection before a call fails (a webhook then gets 503); shorter while
-#: the server is known to be unreachable, so webhooks are answered without delay.
-CONNECT_TIMEOUT = 5.0
-OUTAGE_CONNECT_TIMEOUT = 1.0
-#: How long the pool retries a lost connection (backing off) before it starts afresh on the next
-#: request: short, so a server that comes back is used within seconds, whatever the outage lasted.
-RECONNECT_SECONDS = 2.0
-#: How long one statement may run before PostgreSQL cancels it.
-STATEMENT_TIMEOUT = "15s"
 #: How long /health and /metrics reuse a count of the waiting deliveries.
 COUNT_CACHE_SECONDS = 1.0
 #: How long a node gathers ingests before telling the others about them in one NOTIFY.
 NOTIFY_DELAY = 0.02
-#: Keepalives, so either side notices a peer that vanished without closing the connection.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
-SERVER_KEEPALIVES = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
-
-
-def node_name() -> str:
-    """This process's name among the nodes: host, process id and a random part (new at each start)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class PostgresStore(PostgresReads, Store):
@@ -93,21 +82,11 @@ class PostgresStore(PostgresReads, Store):
         self._batcher = IngestBatcher(self._ingest_group)
 
     # -- connections -------------------------------------------------------------------------------
-    def _options(self) -> dict[str, Any]:
-        options = f"-c statement_timeout={STATEMENT_TIMEOUT} {SERVER_KEEPALIVES}"
-        if self.read_only:
-            options += " -c default_transaction_read_only=on"
-        return {
-            "autocommit": True,
-            "connect_timeout": int(CONNECT_TIMEOUT),
-            "application_name": f"payalert {self.node}",
-            "options": options,
-            **KEEPALIVES,
-        }
-
     async def _dedicated(self) -> psycopg.AsyncConnection:
         """A connection outside the pool (advisory locks, LISTEN)."""
-        return await psycopg.AsyncConnection.connect(self.url, **self._options())
+        return await psycopg.AsyncConnection.connect(
+            self.url, **connection_options(self.node, self.read_only)
+        )
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
@@ -119,7 +98,7 @@ class PostgresStore(PostgresReads, Store):
             async with self._pool.connection(timeout=timeout) as connection:
                 yield connection
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            problem = StorageUnavailable(f"PostgreSQL at {self.where} is unreachable: {_first_line(error)}")
+            problem = StorageUnavailable(f"PostgreSQL at {self.where} is unreachable: {first_line(error)}")
             self.health.note(problem)
             raise problem from None
 
@@ -148,18 +127,18 @@ class PostgresStore(PostgresReads, Store):
         try:
             first = await self._dedicated()  # one connection first: its error says why
         except psycopg.Error as error:
-            raise _cannot_connect(self.where, error) from None
+            raise cannot_connect(self.where, error) from None
         try:
             async with first:
                 if not self.read_only:
                     await migrate(first, self.where)
         except psycopg.Error as error:
-            raise _cannot_use(self.where, error) from None
+            raise cannot_use(self.where, error) from None
         self._pool = AsyncConnectionPool(
             self.url,
             min_size=1,
             max_size=10,
-            kwargs=self._options(),
+            kwargs=connection_options(self.node, self.read_only),
             open=False,
             check=AsyncConnectionPool.check_connection,
             reconnect_timeout=RECONNECT_SECONDS,
@@ -172,7 +151,7 @@ class PostgresStore(PostgresReads, Store):
         except Exception as error:
             await self._pool.close()
             self._pool = None
-            raise _cannot_connect(self.where, error) from None
+            raise cannot_connect(self.where, error) from None
         if self.read_only:
             return
         await self.coordination.start()
@@ -190,12 +169,12 @@ class PostgresStore(PostgresReads, Store):
         try:
             connection = await self._dedicated()
         except psycopg.Error as error:
-            raise _cannot_connect(self.where, error) from None
+            raise cannot_connect(self.where, error) from None
         try:
             async with connection:
                 return await migrate(connection, self.where), SCHEMA_VERSION
         except psycopg.Error as error:
-            raise _cannot_use(self.where, error) from None
+            raise cannot_use(self.where, error) from None
 
     async def close(self) -> None:
         """Hand every lane back, release the locks, close connections."""
@@ -265,15 +244,6 @@ class PostgresStore(PostgresReads, Store):
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
         await self._write(sql.SAVE_STATE, (owner, key, json.dumps(value)))
-
-    async def load_state(self, owner: str, key: str) -> Any:
-        """A JSON value saved earlier, or None."""
-        rows = await self._read(sql.LOAD_STATE, (owner, key))
-        return None if not rows else json.loads(rows[0]["value"])
-
-    async def recent_payments(self, limit: int) -> list[Payment]:
-        """The newest stored payments, newest first."""
-        return [Payment.from_json(row["payment"]) for row in await self._read(sql.RECENT_PAYMENTS, (limit,))]
 
     # -- the outbox ------------------------------------------------------------------------------
     async def pending(self, lane: Lane, limit: int = 50) -> list[Delivery]:
@@ -359,21 +329,3 @@ class PostgresStore(PostgresReads, Store):
             self.waiting.reset((row["notifier"], row["status"], row["count"]) for row in rows)
             self._counted_at = time.monotonic()
         return self.waiting.snapshot()
-
-
-def _cannot_use(where: str, error: BaseException) -> UserError:
-    """A statement refused while opening the store (schema, permissions): to be fixed first."""
-    return UserError(f"store.url: cannot use PostgreSQL at {where} ({_first_line(error)})")
-
-
-def _cannot_connect(where: str, error: BaseException) -> StorageUnavailable:
-    """No connection: worth trying again later, which the daemon's exit status (75) asks for."""
-    return StorageUnavailable(
-        f"store.url: cannot use PostgreSQL at {where} ({_first_line(error)}); "
-        "payalert exits 75 so that its service manager tries again"
-    )
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]

@@ -11,6 +11,7 @@ ago (every ingest commits within that), and the events after it are read afresh 
 from __future__ import annotations
 
 import contextlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Any
 
 from ..model import Payment
 from ..tellings import PaymentMatch, Telling
+from . import postgres_outbox as outbox_sql
 from . import postgres_tellings as tellings
 from .outbox import Lane, StoredIngest, Transfers
 
@@ -101,6 +103,18 @@ class PostgresReads(ABC):
             await connection.execute(
                 "UPDATE events SET payment = %s WHERE id = %s", (payment.to_json(), event_id)
             )
+
+    async def load_state(self, owner: str, key: str) -> Any:
+        """A JSON value saved earlier, or None."""
+        rows = await self._read(outbox_sql.LOAD_STATE, (owner, key))
+        return None if not rows else json.loads(rows[0]["value"])
+
+    async def recent_payments(self, limit: int) -> list[Payment]:
+        """The newest stored payments, newest first."""
+        return [
+            Payment.from_json(row["payment"])
+            for row in await self._read(outbox_sql.RECENT_PAYMENTS, (limit,))
+        ]
 
     async def first_alert(self, source: str, identity: str, before_event_id: int) -> Payment | None:
         """The first alert of a payment (its ``identity``) stored before ``before_event_id``, or None."""

@@ -192,7 +192,7 @@ class SQLiteStore(SQLiteReads, Store):
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> StoredIngest:
         """:meth:`ingest`, where a payment with a ``match`` another telling already made is a repeat."""
-        return await self._ingest(IngestMatching(payments, lanes, state), lanes)
+        return await self._ingest(IngestMatching(outbox.IngestOperation(payments, lanes, state)), lanes)
 
     async def _ingest(self, operation: WriteOperation, lanes: Sequence[Lane]) -> StoredIngest:
         if self.disk.refusing_payments:

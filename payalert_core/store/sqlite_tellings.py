@@ -8,12 +8,10 @@ first, with no event and no delivery.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
 
 from ..model import Payment
 from ..tellings import PaymentMatch, Repeat, Telling, first_of, telling_from_row
-from .outbox import Lane, StoredIngest, now_iso
+from .outbox import StoredIngest, now_iso
 from .sqlite_outbox import IngestOperation
 from .writer import WriteOperation
 
@@ -37,12 +35,8 @@ _OF_PAYMENT = (
 class IngestMatching(WriteOperation):
     """An ingest whose matched payments are first looked up among the stored tellings."""
 
-    def __init__(
-        self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
-    ) -> None:
-        self.payments = payments
-        self.lanes = lanes
-        self.state = state
+    def __init__(self, ingest: IngestOperation) -> None:
+        self.ingest = ingest
 
     def apply(self, connection: sqlite3.Connection) -> StoredIngest:
         """Record each telling, then ingest the payments that alert; repeats and redeliveries are not."""
@@ -50,7 +44,7 @@ class IngestMatching(WriteOperation):
         alerting: list[Payment] = []
         repeats: list[Repeat] = []
         redelivered = 0
-        for payment in self.payments:
+        for payment in self.ingest.payments:
             match = payment.match
             if match is None:
                 alerting.append(payment)
@@ -62,9 +56,8 @@ class IngestMatching(WriteOperation):
             else:
                 _record(connection, payment, match, None, created)
                 alerting.append(payment)
-        (stored,) = IngestOperation.apply_many(
-            connection, [IngestOperation(alerting, self.lanes, self.state)]
-        )
+        alerting_only = IngestOperation(alerting, self.ingest.lanes, self.ingest.state)
+        (stored,) = IngestOperation.apply_many(connection, [alerting_only])
         return StoredIngest(stored.new_event_ids, stored.duplicates + redelivered, tuple(repeats))
 
 
