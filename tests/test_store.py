@@ -1,7 +1,9 @@
 """The store's contract, run against both backends (SQLite and PostgreSQL)."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
+from payalert_core import PaymentMatch
 from payalert_core.store import DeliveryStatus, Lane
 
 from .helpers import payment, unwritable_payment
@@ -131,3 +133,57 @@ async def test_reopening_keeps_everything(make_store):
         assert len(await store.pending(LANES[0])) == 1
     finally:
         await store.close()
+
+
+async def test_events_are_found_by_id_and_read_after_one(store):
+    assert await store.last_event_id() == 0
+    first = await store.ingest([payment("a")], LANES, {})
+    await store.ingest([payment("b"), payment("c", source="bank")], LANES, {})
+    assert await store.event_id("shop", "a") == first.new_event_ids[0]
+    assert await store.event_id("shop", "nope") is None
+    assert await store.last_event_id() == first.new_event_ids[0] + 2
+    assert [p.external_id for p in await store.payments_after(first.new_event_ids[0])] == ["b", "c"]
+
+
+async def test_a_stored_alert_can_be_retitled_before_it_is_sent(store):
+    stored = await store.ingest([payment("a")], LANES, {})
+    await store.retitle_event(stored.new_event_ids[0], "payalert was down 3 h; 2 payments arrived meanwhile")
+    (delivery, _) = await store.deliveries(["pending"])
+    assert delivery.payment.title == "payalert was down 3 h; 2 payments arrived meanwhile"
+    assert delivery.payment.replace(title="Payment a") == payment("a")
+
+
+async def test_a_days_payments_and_failures_are_read_by_when_they_were_stored(store):
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    assert not await store.stored_before(before + timedelta(hours=1))
+    await store.ingest([payment("a"), payment("b")], LANES, {})
+    first, *_ = await store.pending(LANES[0])
+    await store.mark_failed(first.id, "chat not found")
+    after = datetime.now(UTC) + timedelta(seconds=1)
+    assert not await store.stored_before(before)
+    assert await store.stored_before(after)
+    assert [p.external_id for p in await store.payments_stored_between(before, after)] == ["a", "b"]
+    assert await store.payments_stored_between(after, after + timedelta(hours=1)) == []
+    assert await store.failed_deliveries_between(before, after) == 1
+    assert await store.failed_deliveries_between(after, after + timedelta(hours=1)) == 0
+
+
+async def test_two_nodes_told_the_same_payment_at_once_alert_once(make_store):
+    nodes = [make_store(), make_store()]
+    for node in nodes:
+        await node.open()
+    try:
+        match = PaymentMatch(
+            "hdfc", "4477|2500|INR|credit", datetime(2026, 6, 2, 10, 15, tzinfo=UTC), "612345"
+        )
+        told = [payment(f"{source}:1", source=source).replace(match=match) for source in ("phone", "mail")]
+        stored = await asyncio.gather(
+            *(node.ingest_matching([p], LANES, {}) for node, p in zip(nodes, told, strict=True))
+        )
+        assert sum(len(s.new_event_ids) for s in stored) == 1
+        assert sum(len(s.repeats) for s in stored) == 1
+        tellings = await nodes[0].tellings("mail", "mail:1")
+        assert len(tellings) == 2 and sum(t.is_repeat for t in tellings) == 1
+    finally:
+        for node in nodes:
+            await node.close()
