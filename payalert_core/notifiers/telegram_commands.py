@@ -85,7 +85,9 @@ class CommandResponder:
             .get_updates_request(
                 HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout)
             )
-            .rate_limiter(GateRateLimiter(gate))
+            # An answer refused by a flood limit (another node may have just written to the chat
+            # before handing the poller over) goes out once the limit allows, not never.
+            .rate_limiter(GateRateLimiter(gate, retries_after_429=1))
             .job_queue(None)
             .build()
         )
