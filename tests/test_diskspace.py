@@ -29,3 +29,16 @@ def test_a_big_file_system_has_room_to_resume_and_the_refusal_is_a_disk_full_err
     assert reserve.room_to_resume()
     assert is_disk_full(refused_for_space()) and is_disk_full(OSError(28, "No space left on device"))
     assert not is_disk_full(OSError(30, "Read-only file system"))
+
+
+def test_space_payalert_freed_itself_does_not_count_as_space_returned(tmp_path, monkeypatch):
+    reserve = DiskReserve(tmp_path)
+    reserve.size = SMALLEST
+    free = {"bytes": 3 * SMALLEST}  # the released reserve and a truncated log left three reserves free
+    monkeypatch.setattr(reserve, "free", lambda: free["bytes"])
+    reserve.note_relief()
+    assert not reserve.room_to_resume()
+    free["bytes"] += SMALLEST - 1
+    assert not reserve.room_to_resume()
+    free["bytes"] += 1  # someone else freed a reserve's worth
+    assert reserve.room_to_resume()
