@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -51,6 +52,9 @@ class BinanceSource(PolledSource):
         self.feeds = enabled_feeds(self.api, self.config, name)
         self._key_checked = False
         self._blocked = False
+        #: A refusal met at start-up that asks to stop (451, 418, 429, 403, key), and until when.
+        self._refused_at_start: BinanceFailure | None = None
+        self._refused_until = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -61,6 +65,9 @@ class BinanceSource(PolledSource):
             await self._check_key()
         except BinanceFailure as failure:
             self._report(failure)
+            if failure.kind in STOP_ALL and failure.retry_after:
+                self._refused_at_start = failure
+                self._refused_until = time.monotonic() + failure.retry_after
             self.log.warning("the key check will be retried at the next poll")
 
     async def close(self) -> None:
@@ -70,6 +77,13 @@ class BinanceSource(PolledSource):
     # -- polling ---------------------------------------------------------------------------
     async def poll(self) -> None:
         """Read every enabled feed from its cursor to now; ingest each window with its cursor."""
+        if self._refused_at_start is not None:
+            # The first poll follows start-up at once: it waits out a refusal met there, as later
+            # polls wait out one met while polling, instead of asking Binance again straight away.
+            failure, self._refused_at_start = self._refused_at_start, None
+            wait = self._refused_until - time.monotonic()
+            if wait > 0:
+                raise RetryLater(failure.message, retry_after=wait)
         if not self._key_checked:
             try:
                 await self._check_key()
