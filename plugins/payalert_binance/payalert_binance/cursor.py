@@ -21,6 +21,8 @@ class FeedCursor:
     #: Records already unfinished (a pending deposit, an open order) before the first run, by id,
     #: with their time: re-checked one by one until they finish, since no window reads them again.
     tracked: dict[str, int] = field(default_factory=dict)
+    #: When the last late sweep finished (Binance time, ms); None: never, so one is due.
+    swept: int | None = None
 
     @classmethod
     def from_state(cls, state: Any) -> FeedCursor | None:
@@ -35,13 +37,19 @@ class FeedCursor:
             tracked = {str(ident): int(at) for ident, at in (state.get("tracked") or {}).items()}
         except (AttributeError, TypeError, ValueError):
             tracked = {}  # the window cursor still holds: only the records followed by id are lost
-        return cls(since=since, floor=floor, tracked=tracked)
+        try:
+            swept = None if state.get("swept") is None else int(state["swept"])
+        except (TypeError, ValueError):
+            swept = None  # the next poll sweeps again: a sweep only re-reads what is already stored
+        return cls(since=since, floor=floor, tracked=tracked, swept=swept)
 
     def to_state(self) -> dict[str, Any]:
         """The JSON value stored with the events."""
         state: dict[str, Any] = {"since": self.since, "floor": self.floor}
         if self.tracked:
             state["tracked"] = dict(self.tracked)
+        if self.swept is not None:
+            state["swept"] = self.swept
         return state
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -11,6 +13,7 @@ from .api import BinanceApi, BinanceFailure, FailureKind
 from .config import BinanceConfig
 from .cursor import FeedCursor, halves, read_start, split_windows
 from .feeds import Feed, WindowTooBig, enabled_feeds
+from .known import StoredRecords
 from .mapping import key_warning_notice, ms_to_datetime, unreadable_notice
 
 #: Key restrictions that let a key move money or trade, with how we name them.
@@ -51,6 +54,11 @@ class BinanceSource(PolledSource):
         self.feeds = enabled_feeds(self.api, self.config, name)
         self._key_checked = False
         self._blocked = False
+        #: What each late-sweeping feed stored since start-up (see StoredRecords).
+        self._stored = {feed.key: StoredRecords() for feed in self.feeds if feed.late_sweep() is not None}
+        #: A refusal met at start-up that asks to stop (451, 418, 429, 403, key), and until when.
+        self._refused_at_start: BinanceFailure | None = None
+        self._refused_until = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -61,6 +69,9 @@ class BinanceSource(PolledSource):
             await self._check_key()
         except BinanceFailure as failure:
             self._report(failure)
+            if failure.kind in STOP_ALL and failure.retry_after:
+                self._refused_at_start = failure
+                self._refused_until = time.monotonic() + failure.retry_after
             self.log.warning("the key check will be retried at the next poll")
 
     async def close(self) -> None:
@@ -70,6 +81,13 @@ class BinanceSource(PolledSource):
     # -- polling ---------------------------------------------------------------------------
     async def poll(self) -> None:
         """Read every enabled feed from its cursor to now; ingest each window with its cursor."""
+        if self._refused_at_start is not None:
+            # The first poll follows start-up at once: it waits out a refusal met there, as later
+            # polls wait out one met while polling, instead of asking Binance again straight away.
+            failure, self._refused_at_start = self._refused_at_start, None
+            wait = self._refused_until - time.monotonic()
+            if wait > 0:
+                raise RetryLater(failure.message, retry_after=wait)
         if not self._key_checked:
             try:
                 await self._check_key()
@@ -124,31 +142,78 @@ class BinanceSource(PolledSource):
             # deposit pending when payalert first starts is credited while it runs.
             start = min(floor, max(oldest_hold, 0)) if feed.can_be_unfinished else floor
             self.log.info("%s: first run, starting at %s", feed.key, ms_to_datetime(floor).isoformat())
+            swept: int | None = now  # nothing can have been listed late since a start just now
+            latest = None
         else:
             floor = cursor.floor
             start = read_start(cursor, int(self.config.overlap.total_seconds() * 1000))
             tracked = await self._recheck(feed, cursor, oldest_hold)
+            swept = cursor.swept
+            latest = replace(cursor, tracked=tracked)
         if feed.max_age_ms is not None:
             start = max(start, now - feed.max_age_ms)
         hold: int | None = None
         for low, high in split_windows(start, now, feed.max_window_ms):
             records = await self._fetch(feed, low, high, 0)
             payments: list[Payment] = []
+            read: list[Any] = []
             for record in records:
                 if low < floor and _before(feed, record, floor):
                     _follow_if_unfinished(feed, record, tracked)  # history: followed, never alerted
                     continue
+                read.append(record)
                 payment, unfinished = self._read(feed, record)
                 if payment is not None:
                     payments.append(payment)
                 if unfinished is not None and unfinished >= max(oldest_hold, floor):
                     hold = unfinished if hold is None else min(hold, unfinished)
             since = high + 1 if hold is None else min(hold, high + 1)
-            saved = FeedCursor(since, floor, tracked).to_state()
-            result = await self.ingest(payments, cursors={feed.key: saved})
+            latest = FeedCursor(since, floor, tracked, swept)
+            result = await self.ingest(payments, cursors={feed.key: latest.to_state()})
+            if feed.key in self._stored:
+                self._stored[feed.key].add(feed, read)
             if result.stored:
                 self.log.info("%s: %d new, %d already seen", feed.key, result.stored, result.duplicates)
             self.runtime.health.set(**{f"{feed.key}_cursor": ms_to_datetime(since).isoformat()})
+        sweep = feed.late_sweep()
+        if sweep is not None and latest is not None and (swept is None or now - swept >= sweep[1]):
+            window_ms, _ = sweep
+            await self._sweep(feed, latest, max(floor, now - window_ms), start - 1, now, oldest_hold)
+
+    async def _sweep(
+        self, feed: Feed, cursor: FeedCursor, low: int, high: int, now: int, oldest: int
+    ) -> None:
+        """Re-read ``[low, high]``, below what the poll read, for records Binance listed late.
+
+        What is stored already is dropped by its dedupe id; what is new alerts, and what is still
+        unfinished is followed by id. ``swept`` is saved with the last window: a sweep cut short by
+        a crash runs again whole at the next poll.
+        """
+        windows = split_windows(low, high, feed.max_window_ms)
+        stored = self._stored[feed.key]
+        stored.forget_before(low)
+        tracked = dict(cursor.tracked)
+        found = 0
+        for index, (first, last) in enumerate(windows):
+            payments: list[Payment] = []
+            read = [r for r in await self._fetch(feed, first, last, 0) if not stored.known(feed, r)]
+            for record in read:
+                payment, unfinished = self._read(feed, record)
+                if payment is not None:
+                    payments.append(payment)
+                if unfinished is not None and unfinished >= oldest:
+                    _follow_if_unfinished(feed, record, tracked)
+            finished = now if index == len(windows) - 1 else cursor.swept
+            saved = replace(cursor, tracked=tracked, swept=finished)
+            found += (await self.ingest(payments, cursors={feed.key: saved.to_state()})).stored
+            stored.add(feed, read)
+        if not windows:
+            await self.ingest([], cursors={feed.key: replace(cursor, swept=now).to_state()})
+        for _ in range(found):
+            self.runtime.count("listed_late")
+        if found:
+            self.log.info("%s: the late sweep found %d listed late", feed.key, found)
+        self.runtime.health.set(**{f"{feed.key}_late_sweep": ms_to_datetime(now).isoformat()})
 
     async def _recheck(self, feed: Feed, cursor: FeedCursor, oldest: int) -> dict[str, int]:
         """Read each followed record again (one narrow window each); alert and drop those finished."""
@@ -166,8 +231,7 @@ class BinanceSource(PolledSource):
             if unfinished is not None and unfinished >= oldest:
                 still[ident] = at
         if still != cursor.tracked or payments:
-            saved = FeedCursor(cursor.since, cursor.floor, still).to_state()
-            await self.ingest(payments, cursors={feed.key: saved})
+            await self.ingest(payments, cursors={feed.key: replace(cursor, tracked=still).to_state()})
         return still
 
     async def _fetch(self, feed: Feed, low: int, high: int, depth: int) -> list[dict[str, Any]]:

@@ -47,3 +47,9 @@ def test_followed_records_round_trip_and_an_empty_set_is_not_stored():
     assert FeedCursor(since=5, floor=3).to_state() == {"since": 5, "floor": 3}  # as saved before
     unreadable = {"since": 5, "floor": 3, "tracked": ["not", "a", "mapping"]}
     assert FeedCursor.from_state(unreadable) == FeedCursor(since=5, floor=3)  # the window cursor holds
+
+
+def test_the_last_sweep_round_trips_and_an_unreadable_one_means_sweep_again():
+    cursor = FeedCursor(since=5, floor=3, swept=4)
+    assert FeedCursor.from_state(cursor.to_state()) == cursor
+    assert FeedCursor.from_state({"since": 5, "floor": 3, "swept": "soon"}) == FeedCursor(since=5, floor=3)

@@ -351,6 +351,28 @@ async def test_key_check_deferred_when_binance_is_down_at_start(async_binance_se
     assert runtime.health.connected is False
 
 
+@pytest.mark.parametrize(
+    ("fault", "wait"), [(Fault.region_blocked(), 6 * 3600), (Fault.banned(retry_after=600), 600)]
+)
+async def test_a_refusal_at_start_up_is_waited_out_by_the_first_poll(
+    async_binance_server, new_runtime, fault, wait
+):
+    server = async_binance_server
+    server.fail_always("*", fault)
+    runtime = new_runtime()
+    source = make_source(server, runtime)
+    await source.start()  # the clock sync is refused: /health shows it at once
+    asked = len(server.requests)
+    try:
+        with pytest.raises(RetryLater) as caught:
+            await source.poll()  # the scheduler's first run, right after start-up
+    finally:
+        await source.close()
+    assert len(server.requests) == asked  # Binance is not asked again before the wait is over
+    assert wait - 60 < caught.value.retry_after <= wait
+    assert runtime.health.connected is False
+
+
 async def test_auth_failure_stops_the_poll_and_backs_off(async_binance_server, new_runtime):
     server = async_binance_server
     runtime = new_runtime()
