@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from payalert_binance.cursor import FeedCursor, halves, read_start, split_windows
+from payalert_binance.cursor import FeedCursor, clusters, halves, read_start, split_windows
 
 
 def test_split_windows_covers_every_millisecond_once():
@@ -24,6 +24,17 @@ def test_halves_are_disjoint_and_complete():
     first, second = halves(10, 21)
     assert first == (10, 15) and second == (16, 21)
     assert halves(7, 8) == ((7, 7), (8, 8))
+
+
+def test_clusters_join_close_times_and_respect_the_window_size():
+    assert clusters([], 10, 100) == []
+    assert clusters([5], 10, 100) == [(5, 5)]
+    assert clusters([30, 5, 15, 5, 200, 205], 10, 100) == [(5, 15), (30, 30), (200, 205)]
+    steps = list(range(0, 300, 10))  # each 10 apart: one chain, cut wherever a window would pass 100
+    assert clusters(steps, 10, 100) == [(0, 90), (100, 190), (200, 290)]
+    assert all(high - low + 1 <= 100 for low, high in clusters(steps, 10, 100))
+    with pytest.raises(ValueError):
+        clusters([1], 10, 0)
 
 
 def test_read_start_never_goes_below_floor():
