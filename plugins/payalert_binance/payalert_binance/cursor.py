@@ -26,8 +26,12 @@ class FeedCursor:
     swept: int | None = None
 
     @classmethod
-    def from_state(cls, state: Any) -> FeedCursor | None:
-        """Parse a saved cursor; None for a first run (or an unreadable value)."""
+    def from_state(cls, state: Any, rewind_ms: int = 0) -> FeedCursor | None:
+        """Parse a saved cursor; None for a first run (or an unreadable value).
+
+        An unreadable list of followed records moves ``since`` back by ``rewind_ms`` (never below
+        ``floor``), so the poll reads those records again and follows them anew.
+        """
         if not isinstance(state, dict):
             return None
         try:
@@ -37,7 +41,8 @@ class FeedCursor:
         try:
             tracked = {str(ident): int(at) for ident, at in (state.get("tracked") or {}).items()}
         except (AttributeError, TypeError, ValueError):
-            tracked = {}  # the window cursor still holds: only the records followed by id are lost
+            tracked = {}
+            since = max(floor, since - rewind_ms)
         try:
             swept = None if state.get("swept") is None else int(state["swept"])
         except (TypeError, ValueError):

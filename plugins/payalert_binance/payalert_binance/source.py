@@ -136,8 +136,9 @@ class BinanceSource(PolledSource):
 
     async def _poll_feed(self, feed: Feed) -> None:
         now = self.api.now_ms()
-        cursor = FeedCursor.from_state(await self.load_state(feed.key))
-        oldest = now - int(self.config.unfinished_max_age.total_seconds() * 1000)
+        max_age = int(self.config.unfinished_max_age.total_seconds() * 1000)
+        cursor = FeedCursor.from_state(await self.load_state(feed.key), rewind_ms=max_age)
+        oldest = now - max_age
         if cursor is None:
             floor = now - int(self.config.backfill.total_seconds() * 1000)
             # Read back to unfinished_max_age too, only to follow what is still unfinished there: a

@@ -56,8 +56,12 @@ def test_followed_records_round_trip_and_an_empty_set_is_not_stored():
     cursor = FeedCursor(since=5, floor=3, tracked={"d-1": 2, "d-2": 1})
     assert FeedCursor.from_state(cursor.to_state()) == cursor
     assert FeedCursor(since=5, floor=3).to_state() == {"since": 5, "floor": 3}  # as saved before
-    unreadable = {"since": 5, "floor": 3, "tracked": ["not", "a", "mapping"]}
-    assert FeedCursor.from_state(unreadable) == FeedCursor(since=5, floor=3)  # the window cursor holds
+    unreadable = {"since": 50, "floor": 3, "tracked": ["not", "a", "mapping"]}
+    assert FeedCursor.from_state(unreadable) == FeedCursor(since=50, floor=3)  # the window cursor holds
+    # Read back far enough to find the lost records again, never below the floor.
+    assert FeedCursor.from_state(unreadable, rewind_ms=20) == FeedCursor(since=30, floor=3)
+    assert FeedCursor.from_state(unreadable, rewind_ms=90) == FeedCursor(since=3, floor=3)
+    assert FeedCursor.from_state({"since": 50, "floor": 3}, rewind_ms=20) == FeedCursor(since=50, floor=3)
 
 
 def test_the_last_sweep_round_trips_and_an_unreadable_one_means_sweep_again():

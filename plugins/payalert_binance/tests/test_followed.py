@@ -218,3 +218,22 @@ async def test_a_cursor_saved_holding_at_a_pending_deposit_still_loads(async_bin
         await polling.poll()
         await polling.poll()
     assert ids(runtime) == ["deposit:held"]
+
+
+async def test_an_unreadable_list_of_followed_records_is_rebuilt_by_reading_back(
+    async_binance_server, new_runtime
+):
+    server, runtime = async_binance_server, new_runtime()
+    async with Polling(server, runtime, **DEPOSITS_ONLY) as polling:
+        await polling.poll()
+        inserted = await soon(server)
+        server.add_deposits(deposit_record("kept", status=0, insert_time=inserted))
+        await polling.poll()
+        await polling.poll()
+        runtime.state["deposits"]["tracked"] = "damaged"
+        await polling.poll()  # reads back unfinished_max_age from its cursor: finds it pending again
+        assert runtime.state["deposits"]["tracked"] == {"kept": inserted}
+        server.update_deposit("kept", status=1)
+        await polling.poll()
+        await polling.poll()
+    assert ids(runtime) == ["deposit:kept"]
