@@ -120,7 +120,7 @@ class BinanceConfig(PolledSourceConfig):
     )
     unfinished_max_age: Duration = Field(
         default=timedelta(days=7),
-        description="How long a pending deposit or an open P2P order holds its feed's cursor back.",
+        description="How long a pending deposit or an open P2P order is followed by its id.",
     )
     require_read_only: bool = Field(
         default=False, description="Refuse to start when the key can trade, withdraw or transfer."

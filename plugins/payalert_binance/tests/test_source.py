@@ -204,7 +204,7 @@ async def test_pay_window_splits_when_a_page_is_full(async_binance_server, new_r
     assert all(int(r.params["limit"]) <= 100 for r in server.requests_to(PAY))
 
 
-async def test_pending_deposit_holds_the_cursor_until_credited(async_binance_server, new_runtime):
+async def test_pending_deposit_is_followed_by_id_while_the_cursor_moves_on(async_binance_server, new_runtime):
     server = async_binance_server
     runtime = new_runtime()
     options = {"p2p": False, "pay": False, "overlap": "0s"}
@@ -214,11 +214,12 @@ async def test_pending_deposit_holds_the_cursor_until_credited(async_binance_ser
     await wait_past(server, inserted)
     await run_polls(make_source(server, runtime, **options), count=1)
     assert ids(runtime) == []
-    assert runtime.state["deposits"]["since"] == inserted
+    assert runtime.state["deposits"]["since"] > inserted  # no window reads it again ...
+    assert runtime.state["deposits"]["tracked"] == {"slow": inserted}  # ... it is re-read by id
     server.update_deposit("slow", status=1)
     await run_polls(make_source(server, runtime, **options))
     assert ids(runtime) == ["deposit:slow"]
-    assert runtime.state["deposits"]["since"] > inserted
+    assert "tracked" not in runtime.state["deposits"]
 
 
 async def test_pending_alert_then_credited_alert(async_binance_server, new_runtime):
@@ -252,7 +253,7 @@ async def test_open_p2p_order_alerts_when_completed(async_binance_server, new_ru
     assert ids(runtime) == ["p2p:" + "4" * 20]
 
 
-async def test_stale_pending_deposit_stops_holding(async_binance_server, new_runtime):
+async def test_stale_pending_deposit_is_not_followed(async_binance_server, new_runtime):
     server = async_binance_server
     runtime = new_runtime()
     now = server.now_ms()
@@ -261,6 +262,7 @@ async def test_stale_pending_deposit_stops_holding(async_binance_server, new_run
         make_source(server, runtime, p2p=False, pay=False, backfill="4d", unfinished_max_age="1d")
     )
     assert runtime.state["deposits"]["since"] > now
+    assert "tracked" not in runtime.state["deposits"]
 
 
 async def test_late_record_inside_overlap_is_alerted(async_binance_server, new_runtime):
