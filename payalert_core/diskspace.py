@@ -3,8 +3,9 @@
 ``payalert.reserve`` is a preallocated file in the data directory. When SQLite reports the disk
 full, the store deletes it: the space it frees lets the write-ahead log be checkpointed and
 delivery outcomes be recorded, while new payments are refused (503) so that they cannot eat it
-again. Once the file system has room for the reserve twice over, it is allocated again and payments
-are accepted. The reserve is an eighth of the file system, between 64 KiB and 1 MiB, and SQLite is
+again. Once the file system has room for the reserve twice over, and a reserve more than the store's
+own relief left free (so that the space payalert freed itself never counts as space returned, and
+payments do not flap between accepted and refused), it is allocated again and payments are accepted. The reserve is an eighth of the file system, between 64 KiB and 1 MiB, and SQLite is
 told to checkpoint its write-ahead log whenever the log holds that much (SQLite's default, 4 MB,
 exceeded whole small volumes: the database file stayed empty while the log filled the disk), so
 releasing the reserve always leaves room to checkpoint.
@@ -37,6 +38,8 @@ class DiskReserve:
     def __init__(self, folder: Path) -> None:
         self.path = folder / RESERVE_FILE
         self.size = LARGEST
+        #: Bytes free right after payalert gave its own space back (see :meth:`note_relief`).
+        self.free_after_relief = 0
 
     def measure(self) -> int:
         """Size the reserve from the file system's size (a blocking ``statvfs``); return it."""
@@ -79,13 +82,23 @@ class DiskReserve:
             return False
         return True
 
-    def room_to_resume(self) -> bool:
-        """Whether the file system has room for the reserve ``RESUME_AT`` times over (``statvfs``)."""
+    def free(self) -> int | None:
+        """Bytes free on the file system, the reserve's own included (``statvfs``); None if unknown."""
         with contextlib.suppress(OSError):
             stats = os.statvfs(self.path.parent)
             held = 0 if not self.path.exists() else self.path.stat().st_size
-            return stats.f_bavail * stats.f_frsize + held >= RESUME_AT * self.size
-        return False
+            return stats.f_bavail * stats.f_frsize + held
+        return None
+
+    def note_relief(self) -> None:
+        """Remember the space free once payalert has given its own back (reserve, truncated log)."""
+        self.free_after_relief = self.free() or 0
+
+    def room_to_resume(self) -> bool:
+        """Whether the file system has room for the reserve ``RESUME_AT`` times over, and for one
+        reserve more than was free after payalert's own relief: space someone else freed."""
+        free = self.free()
+        return free is not None and free >= max(RESUME_AT * self.size, self.free_after_relief + self.size)
 
 
 class DiskPressure:
@@ -156,6 +169,7 @@ class DiskPressure:
         self.reserve.release()
         with contextlib.suppress(sqlite3.Error):
             checkpoint_wal(connection)
+        self.reserve.note_relief()
 
     def space_returned(self, connection: sqlite3.Connection) -> bool:
         """While payments are refused: True (and the reserve allocated again) once it fits twice."""
@@ -169,6 +183,7 @@ class DiskPressure:
             time.time() - self.full_since,
         )
         self.full_since = None
+        self.reserve.free_after_relief = 0
         return True
 
     def _allocate(self) -> bool:

@@ -46,3 +46,16 @@ def test_a_checkpoint_gives_the_connection_its_own_busy_timeout_back(tmp_path):
             assert connection.execute("PRAGMA busy_timeout").fetchone() == (busy_timeout,)
     finally:
         connection.close()
+
+
+def test_space_payalert_freed_itself_does_not_count_as_space_returned(tmp_path, monkeypatch):
+    reserve = DiskReserve(tmp_path)
+    reserve.size = SMALLEST
+    free = {"bytes": 3 * SMALLEST}  # the released reserve and a truncated log left three reserves free
+    monkeypatch.setattr(reserve, "free", lambda: free["bytes"])
+    reserve.note_relief()
+    assert not reserve.room_to_resume()
+    free["bytes"] += SMALLEST - 1
+    assert not reserve.room_to_resume()
+    free["bytes"] += 1  # someone else freed a reserve's worth
+    assert reserve.room_to_resume()

@@ -20,6 +20,10 @@ P2P_STATUSES = (
     "CANCELLED_BY_SYSTEM",
 )
 
+#: Binance answers deposit history in windows shorter than 90 days (its default view is the last
+#: 90 days): 89 days is the widest whole number of days one request (per 1,000 deposits) reads.
+LATE_WINDOW = timedelta(days=89)
+
 
 class _FeedConfig(BaseModel):
     """Common base: unknown keys are errors; ``false``/``true`` is shorthand for ``enabled``."""
@@ -43,6 +47,21 @@ class DepositsConfig(_FeedConfig):
         default=False,
         description="Also alert when a deposit is first seen pending (a second alert follows when credited).",
     )
+    late_window: Duration = Field(
+        default=LATE_WINDOW,
+        description="How far back the late sweep re-reads deposit history, for deposits Binance lists late "
+        "(0 switches it off).",
+    )
+    late_sweep_interval: Duration = Field(
+        default=timedelta(hours=1), description="Time between two late sweeps."
+    )
+
+    @field_validator("late_sweep_interval")
+    @classmethod
+    def _positive_sweep_interval(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be > 0; set late_window: 0 to switch the late sweep off")
+        return value
 
 
 class P2PConfig(_FeedConfig):
@@ -101,7 +120,7 @@ class BinanceConfig(PolledSourceConfig):
     )
     unfinished_max_age: Duration = Field(
         default=timedelta(days=7),
-        description="How long a pending deposit or an open P2P order holds its feed's cursor back.",
+        description="How long a pending deposit or an open P2P order is followed by its id.",
     )
     require_read_only: bool = Field(
         default=False, description="Refuse to start when the key can trade, withdraw or transfer."

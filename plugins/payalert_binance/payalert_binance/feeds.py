@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from payalert_core import Payment
@@ -23,6 +24,10 @@ P2P_PAGE = 100
 PAY_PAGE = 100
 
 
+def _ms(duration: timedelta) -> int:
+    return int(duration.total_seconds() * 1000)
+
+
 class WindowTooBig(Exception):
     """More records in a time window than the feed may page through: split the window."""
 
@@ -40,6 +45,8 @@ class Feed:
     time_field: ClassVar[str]
     #: True when a record may be unfinished (pending, open) and change into one that alerts.
     can_be_unfinished: ClassVar[bool] = False
+    #: The record field holding its status, when it has one that changes (None: records never change).
+    status_field: ClassVar[str | None] = None
 
     def __init__(self, api: BinanceApi, config: BinanceConfig, source: str) -> None:
         self.api = api
@@ -62,6 +69,10 @@ class Feed:
         """The record's stable id (to follow an unfinished one)."""
         raise NotImplementedError
 
+    def late_sweep(self) -> tuple[int, int] | None:
+        """How far back and how often (ms) to re-read for records listed late; None: no sweep."""
+        return None
+
     def _too_many(self, splittable: bool) -> bool:
         if splittable:
             raise WindowTooBig
@@ -75,6 +86,7 @@ class DepositFeed(Feed):
     max_window_ms = 90 * DAY_MS - 1
     time_field = "insertTime"
     can_be_unfinished = True
+    status_field = "status"
 
     async def fetch(self, start_ms: int, end_ms: int, splittable: bool) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
@@ -105,6 +117,13 @@ class DepositFeed(Feed):
 
     def record_id(self, record: dict[str, Any]) -> str:
         return deposit_id(record)
+
+    def late_sweep(self) -> tuple[int, int] | None:
+        # A deposit can be listed long after its insertTime (the time the windows filter on).
+        window = self.config.deposits.late_window
+        if window <= timedelta(0):
+            return None
+        return _ms(window), _ms(self.config.deposits.late_sweep_interval)
 
 
 def _data(answer: Any, what: str) -> tuple[list[dict[str, Any]], int | None]:

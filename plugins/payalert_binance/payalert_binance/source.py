@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -9,8 +11,9 @@ from payalert_core import Payment, PolledSource, RetryLater, SourceConfig, Sourc
 
 from .api import BinanceApi, BinanceFailure, FailureKind
 from .config import BinanceConfig
-from .cursor import FeedCursor, halves, read_start, split_windows
+from .cursor import FeedCursor, clusters, halves, read_start, split_windows
 from .feeds import Feed, WindowTooBig, enabled_feeds
+from .known import StoredRecords
 from .mapping import key_warning_notice, ms_to_datetime, unreadable_notice
 
 #: Key restrictions that let a key move money or trade, with how we name them.
@@ -35,6 +38,9 @@ STOP_ALL = {
 }
 #: Failures that make /health unhealthy (a ``problem``) until a poll succeeds again.
 BLOCKING = {FailureKind.BANNED, FailureKind.FIREWALL, FailureKind.AUTH, FailureKind.REGION}
+#: Followed records at most this far apart are re-read in one window: an hour of history between
+#: them is a few records for most accounts, well inside one page (1,000 deposits, 100 P2P orders).
+FOLLOW_GAP_MS = 3_600_000
 MAX_SPLIT_DEPTH = 48  # 2**48 ms is about 9,000 years: every window splits down to 1 ms before this
 
 
@@ -51,6 +57,11 @@ class BinanceSource(PolledSource):
         self.feeds = enabled_feeds(self.api, self.config, name)
         self._key_checked = False
         self._blocked = False
+        #: What each late-sweeping feed stored since start-up (see StoredRecords).
+        self._stored = {feed.key: StoredRecords() for feed in self.feeds if feed.late_sweep() is not None}
+        #: A refusal met at start-up that asks to stop (451, 418, 429, 403, key), and until when.
+        self._refused_at_start: BinanceFailure | None = None
+        self._refused_until = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -61,6 +72,9 @@ class BinanceSource(PolledSource):
             await self._check_key()
         except BinanceFailure as failure:
             self._report(failure)
+            if failure.kind in STOP_ALL and failure.retry_after:
+                self._refused_at_start = failure
+                self._refused_until = time.monotonic() + failure.retry_after
             self.log.warning("the key check will be retried at the next poll")
 
     async def close(self) -> None:
@@ -70,6 +84,13 @@ class BinanceSource(PolledSource):
     # -- polling ---------------------------------------------------------------------------
     async def poll(self) -> None:
         """Read every enabled feed from its cursor to now; ingest each window with its cursor."""
+        if self._refused_at_start is not None:
+            # The first poll follows start-up at once: it waits out a refusal met there, as later
+            # polls wait out one met while polling, instead of asking Binance again straight away.
+            failure, self._refused_at_start = self._refused_at_start, None
+            wait = self._refused_until - time.monotonic()
+            if wait > 0:
+                raise RetryLater(failure.message, retry_after=wait)
         if not self._key_checked:
             try:
                 await self._check_key()
@@ -115,60 +136,138 @@ class BinanceSource(PolledSource):
 
     async def _poll_feed(self, feed: Feed) -> None:
         now = self.api.now_ms()
-        cursor = FeedCursor.from_state(await self.load_state(feed.key))
-        oldest_hold = now - int(self.config.unfinished_max_age.total_seconds() * 1000)
-        tracked: dict[str, int] = {}
+        max_age = int(self.config.unfinished_max_age.total_seconds() * 1000)
+        cursor = FeedCursor.from_state(await self.load_state(feed.key), rewind_ms=max_age)
+        oldest = now - max_age
         if cursor is None:
             floor = now - int(self.config.backfill.total_seconds() * 1000)
             # Read back to unfinished_max_age too, only to follow what is still unfinished there: a
             # deposit pending when payalert first starts is credited while it runs.
-            start = min(floor, max(oldest_hold, 0)) if feed.can_be_unfinished else floor
+            start = min(floor, max(oldest, 0)) if feed.can_be_unfinished else floor
             self.log.info("%s: first run, starting at %s", feed.key, ms_to_datetime(floor).isoformat())
+            swept: int | None = now  # nothing can have been listed late since a start just now
         else:
             floor = cursor.floor
             start = read_start(cursor, int(self.config.overlap.total_seconds() * 1000))
-            tracked = await self._recheck(feed, cursor, oldest_hold)
+            swept = cursor.swept
         if feed.max_age_ms is not None:
             start = max(start, now - feed.max_age_ms)
-        hold: int | None = None
+        tracked: dict[str, int] = {}
+        latest = None
+        if cursor is not None:
+            tracked = await self._recheck(feed, cursor, start, oldest)
+            latest = replace(cursor, tracked=dict(tracked))
         for low, high in split_windows(start, now, feed.max_window_ms):
             records = await self._fetch(feed, low, high, 0)
             payments: list[Payment] = []
+            read: list[Any] = []
             for record in records:
                 if low < floor and _before(feed, record, floor):
                     _follow_if_unfinished(feed, record, tracked)  # history: followed, never alerted
                     continue
-                payment, unfinished = self._read(feed, record)
+                read.append(record)
+                payment = self._take(feed, record, tracked, oldest)
                 if payment is not None:
                     payments.append(payment)
-                if unfinished is not None and unfinished >= max(oldest_hold, floor):
-                    hold = unfinished if hold is None else min(hold, unfinished)
-            since = high + 1 if hold is None else min(hold, high + 1)
-            saved = FeedCursor(since, floor, tracked).to_state()
-            result = await self.ingest(payments, cursors={feed.key: saved})
+            # Unfinished records are followed by id (saved with the cursor): the cursor moves on.
+            latest = FeedCursor(high + 1, floor, dict(tracked), swept)
+            result = await self.ingest(payments, cursors={feed.key: latest.to_state()})
+            if feed.key in self._stored:
+                self._stored[feed.key].add(feed, read)
             if result.stored:
                 self.log.info("%s: %d new, %d already seen", feed.key, result.stored, result.duplicates)
-            self.runtime.health.set(**{f"{feed.key}_cursor": ms_to_datetime(since).isoformat()})
+            self.runtime.health.set(**{f"{feed.key}_cursor": ms_to_datetime(high + 1).isoformat()})
+        sweep = feed.late_sweep()
+        if sweep is not None and latest is not None and (swept is None or now - swept >= sweep[1]):
+            window_ms, _ = sweep
+            tracked = await self._sweep(feed, latest, max(floor, now - window_ms), start - 1, now, oldest)
+        if feed.can_be_unfinished:
+            self.runtime.health.set(**{f"{feed.key}_followed": len(tracked)})
 
-    async def _recheck(self, feed: Feed, cursor: FeedCursor, oldest: int) -> dict[str, int]:
-        """Read each followed record again (one narrow window each); alert and drop those finished."""
-        still: dict[str, int] = {}
+    async def _sweep(
+        self, feed: Feed, cursor: FeedCursor, low: int, high: int, now: int, oldest: int
+    ) -> dict[str, int]:
+        """Re-read ``[low, high]``, below what the poll read, for records Binance listed late.
+
+        What is stored already is dropped by its dedupe id; what is new alerts, and what is still
+        unfinished is followed by id. ``swept`` is saved with the last window: a sweep cut short by
+        a crash runs again whole at the next poll. Returns the records followed afterwards.
+        """
+        windows = split_windows(low, high, feed.max_window_ms)
+        stored = self._stored[feed.key]
+        stored.forget_before(low)
+        tracked = dict(cursor.tracked)
+        found = 0
+        for index, (first, last) in enumerate(windows):
+            payments: list[Payment] = []
+            read = [r for r in await self._fetch(feed, first, last, 0) if not stored.known(feed, r)]
+            for record in read:
+                payment = self._take(feed, record, tracked, oldest)
+                if payment is not None:
+                    payments.append(payment)
+            finished = now if index == len(windows) - 1 else cursor.swept
+            saved = replace(cursor, tracked=dict(tracked), swept=finished)
+            found += (await self.ingest(payments, cursors={feed.key: saved.to_state()})).stored
+            stored.add(feed, read)
+        if not windows:
+            await self.ingest([], cursors={feed.key: replace(cursor, swept=now).to_state()})
+        for _ in range(found):
+            self.runtime.count("listed_late")
+        if found:
+            self.log.info("%s: the late sweep found %d listed late", feed.key, found)
+        self.runtime.health.set(**{f"{feed.key}_late_sweep": ms_to_datetime(now).isoformat()})
+        return tracked
+
+    async def _recheck(self, feed: Feed, cursor: FeedCursor, start: int, oldest: int) -> dict[str, int]:
+        """Re-read the followed records dated before ``start`` (the poll's window reads the others).
+
+        Records whose times lie within ``FOLLOW_GAP_MS`` of each other are read in one window, so
+        the requests grow with the clusters of times, not with the records followed. What finished
+        alerts and is no longer followed, in one ingest with the cursor; so does what is past
+        ``oldest`` (``unfinished_max_age``).
+        """
+        tracked = dict(cursor.tracked)
+        due = {ident: at for ident, at in tracked.items() if at < start}
         payments: list[Payment] = []
-        for ident, at in cursor.tracked.items():
-            found = [r for r in await self._fetch(feed, at, at, 0) if _same(feed, r, ident)]
-            if not found:
-                if at >= oldest:
-                    still[ident] = at
-                continue
-            payment, unfinished = self._read(feed, found[0])
-            if payment is not None:
-                payments.append(payment)
-            if unfinished is not None and unfinished >= oldest:
-                still[ident] = at
-        if still != cursor.tracked or payments:
-            saved = FeedCursor(cursor.since, cursor.floor, still).to_state()
-            await self.ingest(payments, cursors={feed.key: saved})
-        return still
+        found: list[Any] = []
+        for low, high in clusters(due.values(), FOLLOW_GAP_MS, feed.max_window_ms):
+            for record in await self._fetch(feed, low, high, 0):
+                ident = _ident(feed, record)
+                if ident is None or ident not in due:
+                    continue  # not followed: the window that first read it alerted it
+                del due[ident]
+                found.append(record)
+                payment = self._take(feed, record, tracked, oldest)
+                if payment is not None:
+                    payments.append(payment)
+        for ident, at in due.items():  # no longer listed where it was
+            if at < oldest:
+                self._stop_following(feed, ident, tracked)
+        if feed.key in self._stored:
+            self._stored[feed.key].add(feed, found)
+        if tracked != cursor.tracked or payments:
+            await self.ingest(payments, cursors={feed.key: replace(cursor, tracked=tracked).to_state()})
+        return tracked
+
+    def _take(self, feed: Feed, record: Any, tracked: dict[str, int], oldest: int) -> Payment | None:
+        """The alert for ``record`` (or None); follows it by id while it is unfinished and recent."""
+        payment, unfinished = self._read(feed, record)
+        ident = _ident(feed, record)
+        if ident is None:
+            return payment
+        if unfinished is not None and unfinished >= oldest:
+            tracked[ident] = unfinished
+        elif unfinished is not None:
+            self._stop_following(feed, ident, tracked)
+        else:
+            tracked.pop(ident, None)  # finished (or unreadable, alerted as such): nothing left to follow
+        return payment
+
+    def _stop_following(self, feed: Feed, ident: str, tracked: dict[str, int]) -> None:
+        if tracked.pop(ident, None) is not None:
+            self.log.warning(
+                "%s: %s is still unfinished after unfinished_max_age; no longer followed", feed.key, ident
+            )
 
     async def _fetch(self, feed: Feed, low: int, high: int, depth: int) -> list[dict[str, Any]]:
         splittable = high > low and depth < MAX_SPLIT_DEPTH
@@ -250,8 +349,9 @@ def _follow_if_unfinished(feed: Feed, record: Any, tracked: dict[str, int]) -> N
         pass  # history from before the first run: not alerted, so an unreadable one is not followed
 
 
-def _same(feed: Feed, record: Any, ident: str) -> bool:
+def _ident(feed: Feed, record: Any) -> str | None:
+    """The record's id, or None when it has none that can be read."""
     try:
-        return feed.record_id(record) == ident
+        return feed.record_id(record)
     except (KeyError, TypeError, AttributeError):
-        return False
+        return None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import yaml
 from payalert_binance.config import BinanceConfig
+from payalert_testing import run_python
 from pydantic import ValidationError
 
 BASE = {"type": "binance", "api_key": "key-123456", "api_secret": "secret-123456"}
@@ -18,6 +20,8 @@ def test_defaults():
     assert config.pay.incoming and not config.pay.outgoing
     assert config.backfill == timedelta(0) and config.overlap == timedelta(minutes=10)
     assert config.base_url is None and not config.require_read_only
+    assert config.deposits.late_window == timedelta(days=89)  # under Binance's 90-day window
+    assert config.deposits.late_sweep_interval == timedelta(hours=1)
     assert "secret-123456" not in repr(config)
 
 
@@ -46,6 +50,11 @@ def test_statuses_are_normalised():
         ({"base_url": "127.0.0.1:8080"}, "must start with http://"),
         ({"deposits": {"pendng": True}}, "Extra inputs are not permitted"),
         ({"backfill": "soon"}, "is not a duration"),
+        ({"deposits": {"late_window": "a while"}}, "deposits.late_window\n  Value error, is not a duration"),
+        (
+            {"deposits": {"late_sweep_interval": "0s"}},
+            "deposits.late_sweep_interval\n  Value error, must be > 0",
+        ),
     ],
 )
 def test_mistakes_are_reported(changes, message):
@@ -57,3 +66,17 @@ def test_mistakes_are_reported(changes, message):
 def test_keys_are_required():
     with pytest.raises(ValidationError, match="api_secret"):
         BinanceConfig.model_validate({"type": "binance", "api_key": "x"})
+
+
+def test_check_config_names_a_late_sweep_key_and_what_to_change(tmp_path):
+    config = {
+        "data_dir": str(tmp_path / "data"),
+        "sources": {"bn": {**BASE, "deposits": {"late_window": "-2h", "late_sweep_interval": "0s"}}},
+        "notifiers": {"console": {"type": "console"}},
+    }
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    checked = run_python("-m", "payalert_core", "--config", str(tmp_path / "config.yaml"), "check-config")
+    assert checked.returncode == 2
+    assert "sources.bn.deposits.late_window: is not a duration; write e.g. 30s" in checked.stderr
+    assert "sources.bn.deposits.late_sweep_interval: must be > 0; set late_window: 0" in checked.stderr
+    assert "Traceback" not in checked.stderr

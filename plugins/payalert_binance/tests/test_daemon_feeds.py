@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from payalert_testing import corpus_path
 from payalert_testing.binance import DEPOSITS, P2P, PAY, deposit_record, p2p_record, pay_record
+from payalert_testing.telegram_api import TOKEN
 
 from payalert_core import Direction
 
 DAY = 86_400_000
+CHAT = 111
 
 
 def corpus(name: str):
@@ -127,3 +129,47 @@ def test_many_pages_and_late_records_end_to_end(payalert_daemon, binance_server)
     ids = [alert.payment.external_id for alert in alerts]
     assert len(ids) == len(set(ids)) == 1101 and "deposit:late" in ids
     assert any(r.params.get("offset") == "1000" for r in server.requests_to(DEPOSITS))
+
+
+def late_sweeps(server) -> int:
+    """Deposit requests of a late sweep: windows ending well before the moment they were asked."""
+    return sum(int(r.params["endTime"]) < r.at * 1000 - 9 * 60_000 for r in server.requests_to(DEPOSITS))
+
+
+def test_a_deposit_listed_half_an_hour_late_is_one_telegram_message_across_restarts(
+    payalert_daemon, binance_server, telegram_api
+):
+    server = binance_server
+    source = server.source_config(backfill="2h", p2p=False, pay=False, deposits={"late_sweep_interval": "2s"})
+    telegram = {"type": "telegram", "token": TOKEN, "destinations": [CHAT], "base_url": telegram_api.url}
+    daemon = payalert_daemon.start(sources={"bn": source}, notifiers={"tg": telegram})
+    server.add_deposits(deposit_record("on-time", amount="12", insert_time=server.now_ms()))
+    daemon.wait_for(lambda: telegram_api.sent(CHAT))
+    # Binance lists it only now, 31 minutes after its insertTime: past the 10-minute overlap.
+    server.add_deposits(deposit_record("slow-network", amount="7", insert_time=server.now_ms() - 31 * 60_000))
+    daemon.wait_for(lambda: len(telegram_api.sent(CHAT)) == 2, timeout=30)
+    settled = lambda: daemon.health().json()["deliveries"]["pending"] == 0  # noqa: E731
+    daemon.wait_for(settled)
+    daemon.kill()
+    # While payalert is down, one more is listed late; the restarted daemon's sweep finds it.
+    server.add_deposits(
+        deposit_record("late-while-down", amount="3", insert_time=server.now_ms() - 50 * 60_000)
+    )
+    daemon.start()
+    daemon.wait_for(lambda: len(telegram_api.sent(CHAT)) == 3, timeout=30)
+    swept = late_sweeps(server)
+    daemon.wait_for(lambda: late_sweeps(server) >= swept + 3, timeout=30)  # more sweeps re-read all three
+    texts = [message.text for message in telegram_api.sent(CHAT)]
+    assert len(texts) == 3
+    assert [
+        sum(f"Deposit credited: {amount} USDT" in text for text in texts)
+        for amount in ("12.00", "7.00", "3.00")
+    ] == [
+        1,
+        1,
+        1,
+    ]
+    ids = [alert.payment.external_id for alert in daemon.alerts()]
+    assert sorted(ids) == ["deposit:late-while-down", "deposit:on-time", "deposit:slow-network"]
+    # Counted since the restart: the one found then.
+    assert 'payalert_source_events_total{event="listed_late",source="bn"} 1.0' in daemon.metrics()

@@ -109,3 +109,28 @@ def test_backfill_alerts_the_recent_past_once_across_restarts(payalert_daemon, b
     daemon.restart()
     daemon.wait_for(polls(server, DEPOSITS, seen + 3))
     assert sorted(alert_ids(daemon)) == ["deposit:1-day-ago", "pay:P-1-day-ago"]
+
+
+def test_kill_9_while_a_pending_deposit_is_followed_loses_and_repeats_nothing(
+    payalert_daemon, binance_server
+):
+    server = binance_server
+    # No overlap: once read, the deposit is re-read only because its id is saved with the cursor.
+    config = server.source_config(overlap="0s", p2p=False, pay=False, deposits={"pending": True})
+    daemon = payalert_daemon.start(sources={"bn": config})
+    daemon.wait_for(polls(server, DEPOSITS, 1))
+    inserted = server.now_ms()
+    server.add_deposits(deposit_record("followed", status=0, insert_time=inserted))
+    daemon.wait_for_alerts(1)
+    seen = len(server.requests_to(DEPOSITS))
+    daemon.wait_for(polls(server, DEPOSITS, seen + 4))  # re-read by id for a few polls
+    settled(daemon)
+    daemon.kill()
+    server.update_deposit("followed", status=1)
+    seen = len(server.requests_to(DEPOSITS))
+    daemon.start()
+    daemon.wait_for_alerts(2)
+    daemon.wait_for(polls(server, DEPOSITS, seen + 6))  # several polls after the restart
+    assert Counter(alert_ids(daemon)) == {"deposit-pending:followed": 1, "deposit:followed": 1}
+    by_id = [r for r in server.requests_to(DEPOSITS)[seen:] if r.params["startTime"] == str(inserted)]
+    assert by_id and all(r.params["endTime"] == str(inserted) for r in by_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -39,13 +38,15 @@ async def run_polls(source: BinanceSource, count: int = 1) -> None:
         await source.close()
 
 
-async def wait_past(server: BinanceTestServer, ms: int) -> None:
-    """Wait (at most 2 s) until the server clock has passed ``ms``, so records dated then are visible."""
-    for _ in range(200):
-        if server.now_ms() > ms:
-            return
-        await asyncio.sleep(0.01)
-    raise TimeoutError(ms)
+#: More than a started source's estimate of the server's clock can trail it by (half its sync's
+#: round trip, which a loaded machine stretches to tens of milliseconds).
+CLOCK_MARGIN_MS = 5_000
+
+
+def move_clock_past(server: BinanceTestServer, ms: int) -> None:
+    """Move the server's clock ``CLOCK_MARGIN_MS`` past ``ms``: a source started next (it syncs
+    its clock at start) reads records dated up to ``ms``, however slow that sync's answer was."""
+    server.clock_offset_ms += max(0, ms - server.now_ms()) + CLOCK_MARGIN_MS
 
 
 def ids(runtime: Any) -> list[str]:
@@ -67,7 +68,7 @@ async def test_first_run_starts_now_then_alerts_new_records(async_binance_server
     server.add_deposits(deposit_record("new", insert_time=later))
     server.add_p2p_orders(p2p_record("20000000000000000002", create_time=later))
     server.add_pay_transactions(pay_record("P-new", transaction_time=later))
-    await wait_past(server, later)
+    move_clock_past(server, later)
     await run_polls(make_source(server, runtime), count=1)
     assert sorted(ids(runtime)) == ["deposit:new", "p2p:20000000000000000002", "pay:P-new"]
 
@@ -169,7 +170,7 @@ async def test_deposit_offset_paging(async_binance_server, new_runtime):
     await run_polls(make_source(server, runtime, p2p=False, pay=False))
     now = server.now_ms() + 10
     server.add_deposits(*(deposit_record(f"d{i}", insert_time=now + i % 50) for i in range(2500)))
-    await wait_past(server, now + 50)
+    move_clock_past(server, now + 50)
     server.requests.clear()
     await run_polls(make_source(server, runtime, p2p=False, pay=False))
     assert len(runtime.events) == 2500
@@ -184,7 +185,7 @@ async def test_p2p_paging_per_trade_type(async_binance_server, new_runtime):
     now = server.now_ms() + 10
     server.add_p2p_orders(*(p2p_record(f"2{i:019d}", create_time=now + i) for i in range(250)))
     server.add_p2p_orders(p2p_record("3" * 20, trade_type="BUY", create_time=now))
-    await wait_past(server, now + 250)
+    move_clock_past(server, now + 250)
     server.requests.clear()
     await run_polls(make_source(server, runtime, deposits=False, pay=False))
     assert len(runtime.events) == 251
@@ -198,27 +199,28 @@ async def test_pay_window_splits_when_a_page_is_full(async_binance_server, new_r
     await run_polls(make_source(server, runtime, deposits=False, p2p=False))
     now = server.now_ms() + 10
     server.add_pay_transactions(*(pay_record(f"P{i}", transaction_time=now + i * 3) for i in range(250)))
-    await wait_past(server, now + 750)
+    move_clock_past(server, now + 750)
     await run_polls(make_source(server, runtime, deposits=False, p2p=False))
     assert len(runtime.events) == 250
     assert all(int(r.params["limit"]) <= 100 for r in server.requests_to(PAY))
 
 
-async def test_pending_deposit_holds_the_cursor_until_credited(async_binance_server, new_runtime):
+async def test_pending_deposit_is_followed_by_id_while_the_cursor_moves_on(async_binance_server, new_runtime):
     server = async_binance_server
     runtime = new_runtime()
     options = {"p2p": False, "pay": False, "overlap": "0s"}
     await run_polls(make_source(server, runtime, **options))
     inserted = server.now_ms() + 5
     server.add_deposits(deposit_record("slow", status=0, insert_time=inserted))
-    await wait_past(server, inserted)
+    move_clock_past(server, inserted)
     await run_polls(make_source(server, runtime, **options), count=1)
     assert ids(runtime) == []
-    assert runtime.state["deposits"]["since"] == inserted
+    assert runtime.state["deposits"]["since"] > inserted  # no window reads it again ...
+    assert runtime.state["deposits"]["tracked"] == {"slow": inserted}  # ... it is re-read by id
     server.update_deposit("slow", status=1)
     await run_polls(make_source(server, runtime, **options))
     assert ids(runtime) == ["deposit:slow"]
-    assert runtime.state["deposits"]["since"] > inserted
+    assert "tracked" not in runtime.state["deposits"]
 
 
 async def test_pending_alert_then_credited_alert(async_binance_server, new_runtime):
@@ -228,7 +230,7 @@ async def test_pending_alert_then_credited_alert(async_binance_server, new_runti
     await run_polls(make_source(server, runtime, **options))
     inserted = server.now_ms() + 5
     server.add_deposits(deposit_record("two-step", status=0, insert_time=inserted))
-    await wait_past(server, inserted)
+    move_clock_past(server, inserted)
     await run_polls(make_source(server, runtime, **options), count=1)
     server.update_deposit("two-step", status=6)
     await run_polls(make_source(server, runtime, **options))
@@ -245,14 +247,14 @@ async def test_open_p2p_order_alerts_when_completed(async_binance_server, new_ru
     await run_polls(make_source(server, runtime, **options))
     created = server.now_ms() + 5
     server.add_p2p_orders(p2p_record("4" * 20, status="TRADING", create_time=created))
-    await wait_past(server, created)
+    move_clock_past(server, created)
     await run_polls(make_source(server, runtime, **options), count=1)
     server.update_p2p_order("4" * 20, orderStatus="COMPLETED")
     await run_polls(make_source(server, runtime, **options))
     assert ids(runtime) == ["p2p:" + "4" * 20]
 
 
-async def test_stale_pending_deposit_stops_holding(async_binance_server, new_runtime):
+async def test_stale_pending_deposit_is_not_followed(async_binance_server, new_runtime):
     server = async_binance_server
     runtime = new_runtime()
     now = server.now_ms()
@@ -261,6 +263,7 @@ async def test_stale_pending_deposit_stops_holding(async_binance_server, new_run
         make_source(server, runtime, p2p=False, pay=False, backfill="4d", unfinished_max_age="1d")
     )
     assert runtime.state["deposits"]["since"] > now
+    assert "tracked" not in runtime.state["deposits"]
 
 
 async def test_late_record_inside_overlap_is_alerted(async_binance_server, new_runtime):
@@ -351,6 +354,28 @@ async def test_key_check_deferred_when_binance_is_down_at_start(async_binance_se
     assert runtime.health.connected is False
 
 
+@pytest.mark.parametrize(
+    ("fault", "wait"), [(Fault.region_blocked(), 6 * 3600), (Fault.banned(retry_after=600), 600)]
+)
+async def test_a_refusal_at_start_up_is_waited_out_by_the_first_poll(
+    async_binance_server, new_runtime, fault, wait
+):
+    server = async_binance_server
+    server.fail_always("*", fault)
+    runtime = new_runtime()
+    source = make_source(server, runtime)
+    await source.start()  # the clock sync is refused: /health shows it at once
+    asked = len(server.requests)
+    try:
+        with pytest.raises(RetryLater) as caught:
+            await source.poll()  # the scheduler's first run, right after start-up
+    finally:
+        await source.close()
+    assert len(server.requests) == asked  # Binance is not asked again before the wait is over
+    assert wait - 60 < caught.value.retry_after <= wait
+    assert runtime.health.connected is False
+
+
 async def test_auth_failure_stops_the_poll_and_backs_off(async_binance_server, new_runtime):
     server = async_binance_server
     runtime = new_runtime()
@@ -374,7 +399,7 @@ async def test_transient_failure_of_one_feed_still_polls_the_others(async_binanc
     await run_polls(make_source(server, runtime))
     created = server.now_ms() + 5
     server.add_pay_transactions(pay_record("P-ok", transaction_time=created))
-    await wait_past(server, created)
+    move_clock_past(server, created)
     server.fail_always(DEPOSITS, Fault.server_error(502))
     source = make_source(server, runtime)
     await source.start()
