@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# payalert: the core and the source plugins chosen with PLUGINS, built from this repository.
-#   docker build -t payalert --build-arg PLUGINS="github imap" .
+# payalert: the core (with the extras chosen with EXTRAS) and the source plugins chosen with
+# PLUGINS, built from this repository.
+#   docker build -t payalert --build-arg PLUGINS="github imap" --build-arg EXTRAS=postgres .
 # See docs/deployment.md for volumes, secrets and docker compose.
 
 # --- builder: wheels of payalert-core, the chosen plugins and every dependency ---------------
@@ -8,6 +9,8 @@ FROM python:3.11-slim AS builder
 
 # Source plugins to include, by folder: plugins/payalert_<name> (empty: the core alone).
 ARG PLUGINS="github binance imap"
+# Extras of payalert-core: "postgres" for a store several nodes share (docs/ha.md).
+ARG EXTRAS=""
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 

@@ -32,7 +32,7 @@ from payalert_testing.daemon import HEALTH_TOKEN, DaemonFactory
 
 from payalert_core import Direction, Payment, sign_sha256
 from payalert_core.sources.webhook import SIGNATURE_HEADER
-from payalert_core.store import Store
+from payalert_core.store import SQLiteStore
 
 PAYMENTS = 1_000_000
 PENDING = 500
@@ -86,7 +86,7 @@ def fill(path: Path) -> None:
 
 
 async def _create(path: Path) -> None:
-    store = Store(path)
+    store = SQLiteStore(path)
     await store.open()
     await store.close()
 

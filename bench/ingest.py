@@ -1,4 +1,4 @@
-"""Durable webhook ingest vs a bare aiohttp handler, idle RSS and time to a healthy /health.
+"""Durable webhook ingest vs the floor (and a bare aiohttp handler), idle RSS and time to a healthy /health.
 
 Every server runs as a separate process on loopback and is driven by the same client with the
 same concurrency. Rounds alternate between the servers and the ratio is the median of the
@@ -6,8 +6,9 @@ rounds' ratios, so a machine that speeds up or slows down during the run moves b
 
 Beside payalert and the bare handler runs a third server, the floor: the least a durable handler
 can do in Python (HMAC check, JSON, one SQLite insert per event and per delivery, group commit with
-``fsync``), with nothing payalert adds (no payment model, filters, hooks, metrics or delivery). It
-shows how much of the bare handler's rate durability alone leaves on this machine.
+``fsync``), with nothing payalert adds (no payment model, filters, hooks, metrics or delivery). payalert's
+target is 0.8 of the floor; the floor's own share of the bare handler's rate shows what
+durability alone costs on this machine.
 """
 
 from __future__ import annotations
@@ -197,8 +198,10 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def start_payalert(workdir: Path) -> tuple[subprocess.Popen, int]:
-    """A daemon with the webhook source and the console notifier (output discarded)."""
+def start_payalert(workdir: Path, **settings: object) -> tuple[subprocess.Popen, int]:
+    """A daemon with the webhook source and the console notifier (output discarded); ``settings``
+    are added to its config (e.g. ``store``)."""
+    workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = {
         "data_dir": str(workdir / "data"),
@@ -206,6 +209,7 @@ def start_payalert(workdir: Path) -> tuple[subprocess.Popen, int]:
         "server": {"host": "127.0.0.1", "port": port},
         "sources": {"shop": {"type": "webhook", "secret": SECRET.decode()}},
         "notifiers": {"console": {"type": "console"}},
+        **settings,
     }
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     process = subprocess.Popen(
@@ -299,19 +303,20 @@ def run(concurrency: int = 32) -> None:
         else f"aiohttp client, 32 connections, {ROUNDS} rounds"
     )
     bare_rps = statistics.median(rates["bare"])
-    ratio, spread = median_ratio(rates["payalert"], rates["bare"])
+    floor_rps = statistics.median(rates["floor"])
+    ratio, spread = median_ratio(rates["payalert"], rates["floor"])
     report_row(
-        f"durable webhook ingest (signed, stored, enqueued), {client}; median of the rounds",
+        f"durable webhook ingest on SQLite (signed, stored, enqueued), {client}; median of the rounds",
         f"{statistics.median(rates['payalert']):,.0f} req/s",
-        f"bare aiohttp handler: {bare_rps:,.0f} req/s",
+        f"the floor, a minimal durable handler: {floor_rps:,.0f} req/s",
         f"{ratio:.2f} (rounds {spread})",
-        "≥ 0.5",
-        ratio >= 0.5,
+        "≥ 0.8",
+        ratio >= 0.8,
     )
     floor_ratio, floor_spread = median_ratio(rates["floor"], rates["bare"])
     report_row(
         "the floor: a minimal durable handler (HMAC, JSON, SQLite insert, group commit; nothing else), same rounds",
-        f"{statistics.median(rates['floor']):,.0f} req/s",
+        f"{floor_rps:,.0f} req/s",
         f"bare aiohttp handler: {bare_rps:,.0f} req/s",
         f"{floor_ratio:.2f} (rounds {floor_spread})",
     )

@@ -31,7 +31,7 @@ from payalert_testing.daemon import HEALTH_TOKEN, DaemonFactory
 
 from payalert_core import Direction, Payment
 from payalert_core.statuspage.passwords import hash_password
-from payalert_core.store import Lane, Store
+from payalert_core.store import Lane, SQLiteStore
 
 PAYMENTS = 10_000
 BATCH = 500
@@ -60,7 +60,7 @@ def sample_payment(number: int, now: datetime) -> Payment:
 
 async def fill(path: Path) -> None:
     """``PAYMENTS`` payments with one delivery each; 200 of them failed, 100 retrying, the rest sent."""
-    store = Store(path)
+    store = SQLiteStore(path)
     await store.open()
     try:
         now = datetime.now(UTC)

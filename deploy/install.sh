@@ -2,8 +2,9 @@
 # Build and install payalert from this repository's source; the Dockerfile runs exactly this.
 #
 #   install.sh wheels SRC_DIR WHEEL_DIR
-#       Wheels of payalert-core, of the plugins named in $PLUGINS (e.g. "github imap", each one
-#       a folder SRC_DIR/plugins/payalert_<name>) and of every dependency, into WHEEL_DIR, plus
+#       Wheels of payalert-core with the extras named in $EXTRAS (e.g. "postgres", for a store
+#       several nodes share), of the plugins named in $PLUGINS (e.g. "github imap", each one a
+#       folder SRC_DIR/plugins/payalert_<name>) and of every dependency, into WHEEL_DIR, plus
 #       WHEEL_DIR/payalert-requirements.txt naming what to install.
 #   install.sh venv WHEEL_DIR VENV_DIR
 #       A new virtualenv at VENV_DIR holding exactly those, installed from WHEEL_DIR alone (no
@@ -30,6 +31,12 @@ available_plugins() {
     done
 }
 
+available_extras() {
+    # The [project.optional-dependencies] of payalert-core, but "test".
+    sed -n '/^\[project.optional-dependencies\]/,/^\[/s/^\([a-z0-9_-]*\) = \[.*/\1/p' "$1/pyproject.toml" |
+        grep -vx test | tr '\n' ' '
+}
+
 [ $# -eq 3 ] || usage
 python=${PYTHON:-python3}
 requirements=payalert-requirements.txt
@@ -46,8 +53,15 @@ wheels)
     *[[:space:]]*) fail "SRC_DIR must not contain white space: '$src'" ;;
     esac
     [ -f "$src/pyproject.toml" ] || fail "$src is not the payalert source tree (no pyproject.toml)"
-    projects=$src
-    names=payalert-core
+    extras=
+    for extra in ${EXTRAS:-}; do
+        case " $(available_extras "$src")" in
+        *" $extra "*) extras=${extras:+$extras,}$extra ;;
+        *) fail "EXTRAS: payalert-core has no extra '$extra'; use some of: $(available_extras "$src")" ;;
+        esac
+    done
+    projects=$src${extras:+[$extras]}
+    names=payalert-core${extras:+[$extras]}
     for plugin in ${PLUGINS:-}; do
         case $plugin in
         *[!a-z0-9_]*) fail "PLUGINS: '$plugin' is not a plugin name; use some of: $(available_plugins "$src")" ;;
@@ -64,7 +78,9 @@ wheels)
         [ -f "$local/pyproject.toml" ] || continue
         "$python" -m pip wheel --quiet --no-deps --wheel-dir "$out" "$local"
     done
-    # $src has no white space and plugin names are [a-z0-9_], so splitting $projects is safe.
+    # $src has no white space and plugin names are [a-z0-9_], so splitting $projects is safe;
+    # globbing is off, for the brackets of the extras.
+    set -f
     # shellcheck disable=SC2086
     "$python" -m pip wheel --find-links "$out" --wheel-dir "$out" $projects
     # shellcheck disable=SC2086 # one name a line

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -60,7 +59,7 @@ class CatchUp:
             await self.beat()
             return False
         self.gap = (float(alive), now)
-        self._last_event = await self.store.read(_last_event_id)
+        self._last_event = await self.store.last_event_id()
         notice = Payment(
             source=OWNER,
             kind=CATCH_UP_KIND,
@@ -73,7 +72,7 @@ class CatchUp:
             details={"Down since": datetime.fromtimestamp(alive, UTC).isoformat(timespec="seconds")},
         )
         await self.store.ingest([notice], lanes, {})  # a restart during the catch-up finds it stored
-        self._notice_event = await self.store.read(lambda c: _event_id(c, notice.external_id))
+        self._notice_event = await self.store.event_id(OWNER, notice.external_id)
         log.info("payalert was down %s; deliveries wait for the first polls", downtime_text(now - alive))
         return True
 
@@ -84,7 +83,7 @@ class CatchUp:
             await asyncio.sleep(0.2)
         assert self.gap is not None and self._notice_event is not None
         start, end = self.gap
-        count = await self.store.read(lambda c: _arrived_meanwhile(c, self._last_event, start, end))
+        count = _arrived_meanwhile(await self.store.payments_after(self._last_event), start, end)
         notice_id = self._notice_event
         if count:
             text = f"payalert was down {downtime_text(end - start)}; {count} payment"
@@ -117,24 +116,10 @@ def _polled_once(health: HealthRecord) -> bool:
     return health.last_success is not None or health.last_failure is not None
 
 
-def _last_event_id(connection: sqlite3.Connection) -> int:
-    return connection.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
-
-
-def _event_id(connection: sqlite3.Connection, external_id: str) -> int:
-    row = connection.execute(
-        "SELECT id FROM events WHERE source = ? AND external_id = ?", (OWNER, external_id)
-    ).fetchone()
-    return int(row[0])
-
-
-def _arrived_meanwhile(connection: sqlite3.Connection, after_event: int, start: float, end: float) -> int:
-    """Payments stored since start (events after ``after_event``) dated inside the downtime."""
-    count = 0
-    for (text,) in connection.execute(
-        "SELECT payment FROM events WHERE id > ? AND source != ?", (after_event, OWNER)
-    ):
-        payment = Payment.from_json(text)
-        if start <= payment.occurred_at.timestamp() <= end:
-            count += 1
-    return count
+def _arrived_meanwhile(payments: Sequence[Payment], start: float, end: float) -> int:
+    """Payments (not payalert's own notices) dated inside the downtime."""
+    return sum(
+        1
+        for payment in payments
+        if payment.source != OWNER and start <= payment.occurred_at.timestamp() <= end
+    )

@@ -23,7 +23,9 @@ from .logs import configure_logging
 from .model import Direction, Payment
 from .plugins import get_plugin_manager
 from .statuspage.passwords import MIN_PASSWORD_LENGTH, PASSWORD_HASH_VARIABLE, hash_password
-from .store import Store
+from .store import Store, store_for
+from .store.commands import store_commands
+from .store.settings import display_url
 
 pass_state = click.pass_obj
 
@@ -93,6 +95,8 @@ def check_config(state: CliContext) -> None:
         click.echo(f"  notifier {name}: {notifier.type}")
     server = config.settings.server
     click.echo(config.redact(f"  data in {config.data_dir}; listening on {server.host}:{server.port}"))
+    if config.settings.store is not None:
+        click.echo(f"  store: PostgreSQL at {display_url(config.settings.store.url.get_secret_value())}")
 
 
 @cli.command()
@@ -140,7 +144,7 @@ async def _send_test_alerts(state: CliContext) -> int:
     from .runtime import NotifierRuntimeImpl
 
     config = state.config
-    store = Store(config.store_path)
+    store = store_for(config)
     await store.open()
     payment = Payment(
         source="payalert",
@@ -187,7 +191,7 @@ async def _send_test_alerts(state: CliContext) -> int:
 def deliveries(state: CliContext, status: str, as_json: bool) -> None:
     """List deliveries not yet sent: pending (being retried) and failed (kept for retry-failed)."""
     statuses = ["pending", "failed"] if status == "all" else [status]
-    rows = asyncio.run(_with_store(state.config, lambda store: store.deliveries(statuses)))
+    rows = asyncio.run(_with_store(state.config, lambda store: store.deliveries(statuses), read_only=True))
     if as_json:
         click.echo(
             json.dumps(
@@ -287,13 +291,16 @@ def _set_env_variable(path: Path, name: str, value: str) -> None:
     path.chmod(0o600)
 
 
-async def _with_store(config: Config, action: Any) -> Any:
-    store = Store(config.store_path)
+async def _with_store(config: Config, action: Any, read_only: bool = False) -> Any:
+    store = store_for(config, read_only=read_only)
     await store.open()
     try:
         return await action(store)
     finally:
         await store.close()
+
+
+cli.add_command(store_commands)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,8 +14,12 @@ from .errors import UserError
 from .plugins import Plugins
 from .tellings import PaymentMatch, Telling
 
+if TYPE_CHECKING:
+    from .store import Store
+
 F = TypeVar("F", bound=Callable[..., Any])
 S = TypeVar("S")
+T = TypeVar("T")
 
 
 class CliContext:
@@ -70,34 +74,25 @@ class CliContext:
         return local_hook_url(server.host, server.port, source_name)
 
     def load_source_state(self, source: str, key: str = "cursor") -> Any:
-        """A source's saved cursor or state, read from the store (safe while the daemon runs)."""
-        from .store import Store
-
-        async def read() -> Any:
-            store = Store(self.config.store_path)
-            await store.open()
-            try:
-                return await store.load_state(f"source:{source}", key)
-            finally:
-                await store.close()
-
-        return asyncio.run(read())
+        """A source's saved cursor or state, read from the store (read-only: safe while the daemon runs)."""
+        return self._read_store(lambda store: store.load_state(f"source:{source}", key))
 
     def stored_tellings(self, match: PaymentMatch) -> list[Telling]:
         """The stored tellings of the payment ``match`` tells, read from the store (safe while the daemon runs).
 
         Empty when nothing tells it yet, or when there is no store (the daemon never ran here).
         """
-        from .store import Store
+        return self._read_store(lambda store: store.tellings_of(match))
 
-        if not self.config.store_path.exists():
-            return []
+    def _read_store(self, query: Callable[[Store], Awaitable[T]]) -> T:
+        """Open the configured store read-only, run ``query`` on it, close it."""
+        from .store import store_for
 
-        async def read() -> list[Telling]:
-            store = Store(self.config.store_path)
+        async def read() -> T:
+            store = store_for(self.config, read_only=True)
             await store.open()
             try:
-                return await store.tellings_of(match)
+                return await query(store)
             finally:
                 await store.close()
 

@@ -20,6 +20,7 @@ from .errors import ConfigError
 from .plugins import Plugins
 from .redaction import MIN_HIDDEN_LENGTH, Redactor, secret_strings, validated_secrets
 from .statuspage.settings import StatusPageSettings
+from .store.settings import StoreSettings
 
 DEFAULT_CONFIG = "config.yaml"
 CONFIG_ENV = "PAYALERT_CONFIG"
@@ -84,6 +85,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     data_dir: str = Field(default="./data", description="SQLite store; relative to the config file.")
+    store: StoreSettings | None = Field(
+        default=None, description="A PostgreSQL store shared by several nodes (default: SQLite in data_dir)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     server: ServerSettings = Field(default_factory=ServerSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
@@ -162,6 +166,8 @@ def load_config(path: Path, plugins: Plugins) -> Config:
     except ConfigError as error:  # never echo a secret, nor a value from the environment
         raise ConfigError([(redact(where), redact(message)) for where, message in error.problems]) from None
     secrets |= validated_secrets([*config.sources.values(), *config.notifiers.values(), config.settings])
+    if config.settings.store is not None:  # the URL's password alone, too
+        secrets |= config.settings.store.secret_parts()
     config.secrets = {secret for secret in secrets if len(secret) >= MIN_HIDDEN_LENGTH}
     config.redact = Redactor(config.secrets, variables)
     return config

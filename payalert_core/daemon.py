@@ -30,7 +30,7 @@ from .server import build_app
 from .source import PolledSource, PushSource, Source, StreamSource
 from .statuspage.access import SessionBook
 from .statuspage.routes import StatusPage
-from .store import Lane, Store
+from .store import Lane, store_for
 
 log = logging.getLogger("payalert.daemon")
 #: The longest time deliveries wait, after a downtime, for every polled source's first poll.
@@ -50,8 +50,8 @@ class Daemon:
     def __init__(self, config: Config, plugins: Plugins) -> None:
         self.config = config
         self.plugins = plugins
-        self.data_dir_lock = DataDirLock(config.store_path.parent)
-        self.store = Store(config.store_path, keep_reserve=True)
+        self.data_dir_lock = DataDirLock(config.data_dir)
+        self.store = store_for(config, keep_reserve=True)
         self.metrics = Metrics()
         self.runner: web.AppRunner | None = None
         self.stop_requested = asyncio.Event()
@@ -66,7 +66,7 @@ class Daemon:
 
     def _reset_components(self) -> None:
         self.delivery = DeliveryService()
-        self.scheduler = PollScheduler(self.metrics)
+        self.scheduler = PollScheduler(self.metrics, self.store.coordination)
         self.streams: list[StreamSupervisor] = []
         self.notifiers: dict[str, Notifier] = {}
         self.sources: dict[str, Source] = {}
@@ -77,7 +77,8 @@ class Daemon:
     async def status(self) -> tuple[int, dict[str, Any]]:
         """HTTP status and body of /health."""
         counts = await self.store.delivery_counts()
-        return health_document(self.source_health, self.notifier_health, counts, self.store.write_health())
+        store = {**self.store.write_health(), **self.store.describe()}
+        return health_document(self.source_health, self.notifier_health, counts, store)
 
     def next_poll(self, source: str) -> datetime | None:
         """When a polled source runs next (None for push and stream sources)."""
@@ -116,6 +117,7 @@ class Daemon:
         """Take the data directory, open the store, then start everything the config describes."""
         self.data_dir_lock.acquire()
         await self.store.open()
+        self.store.on_outbox_change(lambda: self.delivery.wake())
         await self.start_components()
         self._heartbeat = asyncio.create_task(self.catch_up.keep_beating(self.stop_requested.is_set))
 
@@ -151,7 +153,9 @@ class Daemon:
             if source.kind == "polled":
                 self.scheduler.add(cast(PolledSource, source), self.source_health[name])
             elif source.kind == "stream":
-                supervisor = StreamSupervisor(cast(StreamSource, source), self.source_health[name])
+                supervisor = StreamSupervisor(
+                    cast(StreamSource, source), self.source_health[name], self.store.coordination
+                )
                 self.streams.append(supervisor)
                 supervisor.start()
         for name, notifier in self.notifiers.items():

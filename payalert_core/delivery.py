@@ -5,6 +5,9 @@ No single delivery can hold a lane for good. A temporary failure is retried with
 the lane moves on. A payment the notifier cannot show (its ``render`` raises: an amount or time
 no formatting can handle) is permanent at once: a plain fallback alert goes in its place and the
 delivery is recorded as failed, listed by ``payalert deliveries`` and counted in ``/health``.
+
+With several nodes sharing a store, a worker sends only while its node holds the lane (a lease the
+store keeps); the other nodes' workers for that lane stand by and take over when the lease lapses.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from .lifecycle import StatusUpdate
 from .metrics import Metrics
 from .model import Payment
 from .notifier import Notifier
-from .store import Delivery, Lane, Store
+from .store import Delivery, Lane, Store, is_storage_error
 
 log = logging.getLogger("payalert.delivery")
 
@@ -69,12 +72,17 @@ class LaneWorker:
         while not self._stopping:
             self._wakeup.clear()
             try:
-                batch = await self.store.pending(self.lane)
-            except Exception:
-                log.exception("reading the outbox of %s failed; trying again", self.lane)
+                batch = await self.store.claim(self.lane)
+            except Exception as error:  # a database outage is logged once by the store: no traceback
+                log.warning(
+                    "reading the outbox of %s failed (%s); trying again",
+                    self.lane,
+                    error,
+                    exc_info=not is_storage_error(error),
+                )
                 await self._sleep(IDLE_RECHECK_SECONDS)
                 continue
-            if not batch:
+            if not batch:  # nothing to send, or another node holds the lane
                 await self._sleep(IDLE_RECHECK_SECONDS)
                 continue
             try:
@@ -88,7 +96,7 @@ class LaneWorker:
     async def _work_through(self, batch: list[Delivery]) -> None:
         """Send ``batch`` in order until one must wait (a retry) or the lane stops."""
         for delivery in batch:
-            if self._stopping:
+            if self._stopping or not self.store.holds(self.lane):
                 return
             wait = delivery.next_attempt_at - time.time()
             if wait > 0:

@@ -7,16 +7,13 @@ then, and the store refuses a second copy.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import sqlite3
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,17 +42,13 @@ class DaySummary:
     problems: list[str] = field(default_factory=list)
 
 
-def summarise_day(connection: sqlite3.Connection, start: datetime, end: datetime) -> DaySummary:
-    """Read the events stored in ``[start, end)`` and the deliveries that failed meanwhile."""
-    summary = DaySummary()
-    bounds = (_iso(start), _iso(end))
-    rows = connection.execute(
-        "SELECT payment FROM events WHERE created_at >= ? AND created_at < ? AND kind != ? ORDER BY id",
-        (*bounds, DIGEST_KIND),
-    )
+def summarise_day(payments: Iterable[Payment], failed_deliveries: int) -> DaySummary:
+    """Add up a day's stored payments (oldest first); digests themselves are left out."""
+    summary = DaySummary(failed_deliveries=failed_deliveries)
     latest: dict[tuple[str, str], Payment] = {}
-    for (text,) in rows:
-        payment = Payment.from_json(text)
+    for payment in payments:
+        if payment.kind == DIGEST_KIND:
+            continue
         if payment.amount is not None and payment.currency is not None:
             summary.payments += 1
             totals = summary.received if payment.direction is Direction.IN else summary.sent
@@ -68,11 +61,13 @@ def summarise_day(connection: sqlite3.Connection, start: datetime, end: datetime
         for payment in latest.values()
         if payment.amount is None and not ended_without_money(payment.status)
     ]
-    (summary.failed_deliveries,) = connection.execute(
-        "SELECT COUNT(*) FROM deliveries WHERE status = 'failed' AND updated_at >= ? AND updated_at < ?",
-        bounds,
-    ).fetchone()
     return summary
+
+
+async def read_day(store: Store, start: datetime, end: datetime) -> DaySummary:
+    """The summary of what was stored in ``[start, end)``, and of the deliveries that failed meanwhile."""
+    payments = await store.payments_stored_between(start, end)
+    return summarise_day(payments, await store.failed_deliveries_between(start, end))
 
 
 def digest_payment(notifier: str, day: date, summary: DaySummary, at: datetime) -> Payment:
@@ -112,10 +107,6 @@ def _totals_line(summary: DaySummary) -> str:
         f"{label} {format_amount(amount, currency)}"
         for (label, currency), amount in sorted(by_currency.items())
     )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 class DigestSender:
@@ -162,10 +153,9 @@ class DigestSender:
         now = datetime.now(UTC)
         day = self.config.last_due(now)
         start, end = self.config.day_bounds(day)
-        if catching_up and not await self.store.read(lambda c: _in_use_before(c, end)):
+        if catching_up and not await self.store.stored_before(end):
             return
-        # A day's events are read without an index: in a thread, on a connection of its own.
-        summary = await asyncio.to_thread(_summarise_file, self.store.path, start, end)
+        summary = await read_day(self.store, start, end)
         _, document = await self.status()
         summary.problems = day_problems(document, start)
         stored = await self.store.ingest([digest_payment(self.notifier, day, summary, now)], self.lanes, {})
@@ -183,18 +173,3 @@ def day_problems(document: dict[str, Any], since: datetime) -> list[str]:
             if failed and entry.get("last_error") and datetime.fromisoformat(failed) >= since:
                 problems.append(f"{name}: {entry['last_error']}")
     return problems
-
-
-def _summarise_file(path: Path, start: datetime, end: datetime) -> DaySummary:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return summarise_day(connection, start, end)
-    finally:
-        connection.close()
-
-
-def _in_use_before(connection: sqlite3.Connection, end: datetime) -> bool:
-    return (
-        connection.execute("SELECT 1 FROM events WHERE created_at < ? LIMIT 1", (_iso(end),)).fetchone()
-        is not None
-    )

@@ -30,7 +30,6 @@ LARGEST = 1024 * 1024
 RESUME_AT = 2
 #: While the disk is full, the write-ahead log is truncated whenever it passes this share of the reserve.
 FULL_DISK_CHECKPOINT_SHARE = 0.25
-BUSY_TIMEOUT_MS = 5000
 
 
 class DiskReserve:
@@ -208,11 +207,12 @@ def is_disk_full(error: BaseException) -> bool:
 def checkpoint_wal(connection: sqlite3.Connection) -> None:
     """Copy the write-ahead log into the database and truncate it, giving its space back, without
     waiting for readers (a reader in the way leaves part of it for the next checkpoint)."""
+    (waited,) = connection.execute("PRAGMA busy_timeout").fetchone()
     connection.execute("PRAGMA busy_timeout=0")
     try:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
-        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        connection.execute(f"PRAGMA busy_timeout={waited}")
 
 
 def refused_for_space() -> sqlite3.OperationalError:

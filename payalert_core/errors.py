@@ -33,7 +33,9 @@ class DataDirInUse(UserError):
 
 
 class StorageUnavailable(UserError):
-    """The data directory's disk is full: a start may succeed once space returns (CLI exit 75)."""
+    """The store cannot be written for now: the data directory's disk is full, or the PostgreSQL
+    server cannot be reached. Writes fail (webhooks get 503) until it recovers; a start that fails
+    this way may succeed later (CLI exit 75)."""
 
     #: EX_TEMPFAIL from sysexits.h: a temporary failure, worth trying again later.
     exit_code = 75

@@ -27,6 +27,7 @@ class HealthRecord:
         self.last_failure: float | None = None
         self.last_error: str | None = None
         self.connected: bool | None = None
+        self.standby = False
         self.info: dict[str, Any] = {}
 
     def succeeded(self) -> None:
@@ -48,6 +49,13 @@ class HealthRecord:
         if connected:
             self.succeeded()
 
+    def set_standby(self, standby: bool) -> None:
+        """Another node runs this source now (shared store): it is neither stale nor disconnected here."""
+        if self.standby and not standby:
+            self.started_at = time.time()  # staleness counts from the takeover
+            self.connected = None
+        self.standby = standby
+
     def problem(self, now: float) -> str | None:
         """Why this component makes the daemon unhealthy, or None."""
         found = self._problem(now)
@@ -59,6 +67,8 @@ class HealthRecord:
         return None if found is None else found[0]
 
     def _problem(self, now: float) -> tuple[str, str] | None:
+        if self.standby:
+            return None
         if self.connected is False:
             return "disconnected", "disconnected"
         if self.failing_is_unhealthy and self.latest_attempt_failed():
@@ -85,6 +95,7 @@ class HealthRecord:
             "last_failure": _iso(self.last_failure),
             "last_error": self.last_error,
             **({"connected": self.connected} if self.connected is not None else {}),
+            **({"standby": True} if self.standby else {}),
             **self.info,
         }
 

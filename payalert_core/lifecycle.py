@@ -8,18 +8,11 @@ Money is never counted twice: only the alert reporting a completed status carrie
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import tzinfo
 
 from .model import Direction, Payment, format_amount
 
-#: The store's migration step: alerts found by (source, identity) without reading every event.
-#: Partial: one-off payments (no identity, most of them) add nothing to it.
-IDENTITY_INDEX_MIGRATION = """
-    CREATE INDEX events_by_identity ON events (source, json_extract(payment, '$.identity'))
-        WHERE json_extract(payment, '$.identity') IS NOT NULL;
-"""
 #: Status words after which a payment moved no money.
 _ENDED_WITHOUT_MONEY = ("cancel", "fail", "reject", "expire", "refus")
 
@@ -85,15 +78,3 @@ def _subject(payment: Payment) -> str:
     middle = payment.kind.split(".")[1:-1]
     words = " ".join(middle).replace("_", " ") if middle else "payment"
     return words.replace("p2p", "P2P")
-
-
-def first_alert(
-    connection: sqlite3.Connection, source: str, identity: str, before_event_id: int
-) -> Payment | None:
-    """The first stored alert of ``identity`` in ``source`` older than ``before_event_id``, or None."""
-    row = connection.execute(
-        "SELECT payment FROM events WHERE source = ? AND json_extract(payment, '$.identity') = ?"
-        " AND id < ? ORDER BY id LIMIT 1",
-        (source, identity, before_event_id),
-    ).fetchone()
-    return None if row is None else Payment.from_json(row[0])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
 from .configtypes import NotifierConfig
@@ -35,6 +35,15 @@ class NotifierRuntime(Protocol):
 
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest stored payments, newest first."""
+
+    async def run_exclusively(self, job: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work()`` on one node at a time, for something only one consumer may do (Telegram's
+        ``getUpdates``). With several nodes on one store it runs on the node holding ``job``, is
+        cancelled if that node loses it, and starts on another; alone, it simply runs. Returns when
+        ``work`` returns; cancel it to stop.
+
+        .. versionadded:: 0.2
+        """
 
 
 class Notifier:

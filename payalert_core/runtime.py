@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ from .health import HealthRecord
 from .metrics import Metrics
 from .model import Payment
 from .source import IngestResult
-from .store import Lane, Store
+from .store import Coordination, Lane, Store
 from .tellings import Repeat
 
 log = logging.getLogger("payalert.pipeline")
@@ -192,12 +192,19 @@ class NotifierRuntimeImpl:
     """Implements :class:`~payalert_core.NotifierRuntime` for one notifier entry."""
 
     def __init__(
-        self, name: str, store: Store, health: HealthRecord, status: Callable[[], Any], in_daemon: bool = True
+        self,
+        name: str,
+        store: Store,
+        health: HealthRecord,
+        status: Callable[[], Any],
+        in_daemon: bool = True,
+        coordination: Coordination | None = None,
     ) -> None:
         self.name = name
         self.store = store
         self.health = health
         self.in_daemon = in_daemon
+        self.coordination = coordination or store.coordination
         self._status = status
 
     async def load_state(self, key: str = "state") -> Any:
@@ -216,3 +223,7 @@ class NotifierRuntimeImpl:
     async def recent_payments(self, limit: int) -> list[Payment]:
         """Newest stored payments first."""
         return await self.store.recent_payments(limit)
+
+    async def run_exclusively(self, job: str, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work()`` on one node at a time: here, while this node holds ``job``."""
+        await self.coordination.run_exclusively(f"notifier:{self.name}:{job}", work)

@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from .backoff import backoff_delay
 from .configtypes import PolledSourceConfig
+from .coordination import Coordination
 from .errors import RetryLater
 from .health import HealthRecord
 from .metrics import Metrics
@@ -29,12 +30,16 @@ class PollScheduler:
     """Drives every polled source: first run at start-up, then every interval (with jitter).
 
     APScheduler's ``max_instances=1`` keeps two runs of one source from overlapping; a failed run
-    moves that source's next run to a backoff delay without touching the others.
+    moves that source's next run to a backoff delay without touching the others. With several
+    nodes on one store, a run polls only on the node that holds the source (``coordination``); on
+    the others it just tries to take the source over, so a dead node's source moves within one
+    interval.
     """
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics, coordination: Coordination | None = None) -> None:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.metrics = metrics
+        self.coordination = coordination or Coordination()
         self._failures: dict[str, int] = {}
         self._running: set[asyncio.Task] = set()
         self._stopping = False
@@ -82,6 +87,10 @@ class PollScheduler:
         await asyncio.gather(*running, return_exceptions=True)
 
     async def _run(self, source: PolledSource, health: HealthRecord) -> None:
+        if not await self.coordination.acquire(f"source:{source.name}"):
+            health.set_standby(True)
+            return
+        health.set_standby(False)
         started = time.monotonic()
         task = asyncio.current_task()
         if task is not None:
@@ -128,16 +137,34 @@ class PollScheduler:
 
 
 class StreamSupervisor:
-    """Runs a stream source's ``run()`` forever, restarting it with backoff when it fails or returns."""
+    """Runs a stream source's ``run()`` forever, restarting it with backoff when it fails or returns.
 
-    def __init__(self, source: StreamSource, health: HealthRecord) -> None:
+    With several nodes on one store, it runs only on the node that holds the source; the others
+    stand by and try to take it over every ``takeover_check``.
+    """
+
+    def __init__(
+        self, source: StreamSource, health: HealthRecord, coordination: Coordination | None = None
+    ) -> None:
         self.source = source
         self.health = health
+        self.coordination = coordination or Coordination()
         self.task: asyncio.Task | None = None
 
     def start(self) -> None:
-        """Start supervising."""
-        self.task = asyncio.create_task(self._supervise(), name=f"stream:{self.source.name}")
+        """Start supervising (once this node holds the source)."""
+        self.task = asyncio.create_task(self._run_when_held(), name=f"stream:{self.source.name}")
+
+    async def _run_when_held(self) -> None:
+        self.health.set_standby(True)
+        await self.coordination.run_exclusively(f"source:{self.source.name}", self._supervise_here)
+
+    async def _supervise_here(self) -> None:
+        self.health.set_standby(False)
+        try:
+            await self._supervise()
+        finally:
+            self.health.set_standby(True)
 
     async def stop(self) -> None:
         """Cancel the stream and wait for it."""

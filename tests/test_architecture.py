@@ -21,6 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "payalert_core"
 PLUGIN_PROJECTS = sorted(path.parent for path in ROOT.glob("plugins/*/pyproject.toml"))
 
+#: What the rooms at the bottom (reporting, coordination) must never import.
+EVERY_ROOM_ABOVE = (
+    "store",
+    "delivery",
+    "server",
+    "scheduling",
+    "runtime",
+    "daemon",
+    "cli",
+    "notifiers",
+    "sources",
+)
 #: Each room of the core (module name prefixes) and the rooms it must never import.
 FORBIDDEN = {
     "store": ("delivery", "server", "scheduling", "daemon", "runtime", "cli", "notifiers", "sources"),
@@ -28,17 +40,8 @@ FORBIDDEN = {
     "server": ("delivery", "scheduling", "daemon", "runtime", "cli", "notifiers", "sources"),
     "scheduling": ("store", "delivery", "server", "daemon", "runtime", "cli", "notifiers", "sources"),
     "runtime": ("delivery", "server", "scheduling", "daemon", "cli", "notifiers", "sources"),
-    "reporting": (
-        "store",
-        "delivery",
-        "server",
-        "scheduling",
-        "runtime",
-        "daemon",
-        "cli",
-        "notifiers",
-        "sources",
-    ),
+    "coordination": EVERY_ROOM_ABOVE,
+    "reporting": EVERY_ROOM_ABOVE,
 }
 ROOM_MODULES = {
     "store": ("store", "deliverycounts", "diskspace"),
@@ -46,6 +49,7 @@ ROOM_MODULES = {
     "server": ("server", "connections"),
     "scheduling": ("scheduling",),
     "runtime": ("runtime",),
+    "coordination": ("coordination",),
     "reporting": ("health", "metrics", "logs"),
 }
 

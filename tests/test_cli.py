@@ -1,12 +1,17 @@
+import asyncio
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 import yaml
 
+from payalert_core.store import Lane, SQLiteStore
+
+from .helpers import payment
 from .webhook_client import SECRET, signed_post, webhook_source
 
 
@@ -172,6 +177,38 @@ def test_test_notify_sends_through_every_notifier(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "rec -> default: sent" in result.stdout and "Test alert" in result.stdout
     assert "Test alert" in record.read_text()
+
+
+def test_read_commands_open_the_store_read_only(tmp_path):
+    write_config(tmp_path, base_config(tmp_path))
+    listing = payalert("deliveries", cwd=tmp_path)
+    assert listing.returncode == 0 and "nothing pending or failed" in listing.stdout
+    assert not (tmp_path / "data").exists()  # a read creates nothing, not even the folder
+
+    data = tmp_path / "data"
+    asyncio.run(_store_with_a_failed_delivery(data / "payalert.sqlite3"))
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(data.iterdir())}
+    holder = sqlite3.connect(data / "payalert.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing: a read must neither wait nor fail
+    try:
+        listing = payalert("deliveries", "--json", cwd=tmp_path)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert listing.returncode == 0, listing.stderr
+    assert [(d["id"], d["status"], d["last_error"]) for d in json.loads(listing.stdout)] == [
+        (1, "failed", "chat not found")
+    ]
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(data.iterdir())} == before
+
+
+async def _store_with_a_failed_delivery(path):
+    store = SQLiteStore(path)
+    await store.open()
+    await store.ingest([payment("a")], [Lane("out", "default")], {})
+    (delivery,) = await store.pending(Lane("out", "default"))
+    await store.mark_failed(delivery.id, "chat not found")
+    await store.close()
 
 
 SECRET_VALUE = "Sup3rS3cretValue-987"

@@ -11,7 +11,7 @@ from payalert_core.config import DeliverySettings
 from payalert_core.delivery import DeliveryService, LaneWorker
 from payalert_core.health import HealthRecord
 from payalert_core.metrics import Metrics
-from payalert_core.store import Lane, Store
+from payalert_core.store import Lane, SQLiteStore
 
 from .helpers import payment
 
@@ -40,7 +40,7 @@ class ScriptedNotifier(Notifier):
 
 @pytest.fixture
 async def store(tmp_path):
-    store = Store(tmp_path / "payalert.sqlite3")
+    store = SQLiteStore(tmp_path / "payalert.sqlite3")
     await store.open()
     yield store
     await store.close()

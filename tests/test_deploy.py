@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import tomllib
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -59,12 +60,15 @@ from .deploy_support import (
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
-    """The image's two stages replayed with PLUGINS="github imap" (imap needs payalert-banktext)."""
+    """The image's two stages replayed with PLUGINS="github imap" (imap needs payalert-banktext) and
+    EXTRAS="postgres"."""
     instructions = parse_dockerfile(DOCKERFILE.read_text())
     image = Image(tmp_path_factory.mktemp("container"), instructions, "")
     (workdir,) = only(instructions, "WORKDIR", 0)
     copy_context(image, workdir.value)
-    image.log = run_install_step(image, 0, image.env(0, install_env(), PLUGINS="github imap"))
+    image.log = run_install_step(
+        image, 0, image.env(0, install_env(), PLUGINS="github imap", EXTRAS="postgres")
+    )
     image.log += run_install_step(image, 1, image.env(1, install_env()))
     return image
 
@@ -88,11 +92,13 @@ def test_dockerfile_builds_wheels_in_one_stage_and_runs_them_unprivileged_in_ano
     instructions = parse_dockerfile(DOCKERFILE.read_text())
     froms = [i.value.split() for i in only(instructions, "FROM")]
     assert froms == [["python:3.11-slim", "AS", "builder"], ["python:3.11-slim"]]
-    (plugins_arg,) = only(instructions, "ARG", 0)
+    plugins_arg, extras_arg = only(instructions, "ARG", 0)
     name, default = plugins_arg.value.split("=", 1)
     assert name == "PLUGINS" and shlex.split(default)
     for plugin in shlex.split(default)[0].split():
         assert (REPO / "plugins" / f"payalert_{plugin}" / "pyproject.toml").is_file(), plugin
+    name, default = extras_arg.value.split("=", 1)
+    assert name == "EXTRAS" and set(shlex.split(default)[0].split()) <= core_extras()
     # The runtime stage takes only the builder's wheels, through a mount: nothing else of it.
     runtime_mounts = [m for i in only(instructions, "RUN", 1) for m in i.run_parts()[0]]
     assert {m.get("from") for m in runtime_mounts} == {"builder"} and not only(instructions, "COPY", 1)
@@ -152,6 +158,42 @@ def test_install_script_names_the_plugins_it_knows_when_given_another(tmp_path: 
     assert done.returncode == 2
     assert "PLUGINS: no plugin 'nosuch'" in done.stderr and "github" in done.stderr.split("use some of:")[1]
     assert not (tmp_path / "wheels").exists()
+
+
+def core_extras() -> set[str]:
+    """The extras of payalert-core a user may choose (its test extra aside)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    return set(project["optional-dependencies"]) - {"test"}
+
+
+def test_install_script_names_the_extras_it_knows_when_given_another(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["sh", str(REPO / "deploy" / "install.sh"), "wheels", str(REPO), str(tmp_path / "wheels")],
+        env=install_env(EXTRAS="postgres nosuch"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "EXTRAS: payalert-core has no extra 'nosuch'" in done.stderr
+    assert set(done.stderr.split("use some of:")[1].split()) == core_extras() == {"postgres"}
+    assert not (tmp_path / "wheels").exists()
+
+
+def test_image_holds_the_postgres_driver_when_built_with_its_extra(image: Image) -> None:
+    done = subprocess.run(
+        [
+            "python",
+            "-c",
+            "import psycopg, psycopg_pool; from payalert_core.store.postgres import PostgresStore",
+        ],
+        env=image.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "payalert-core[postgres]" in (image.path("/wheels") / "payalert-requirements.txt").read_text()
 
 
 def test_image_holds_the_core_and_only_the_chosen_plugins(image: Image) -> None:
@@ -273,6 +315,7 @@ def test_compose_file_builds_this_dockerfile_with_its_port_and_volumes() -> None
     assert (REPO / service["build"]["dockerfile"]).resolve() == DOCKERFILE
     for plugin in service["build"]["args"]["PLUGINS"].split():
         assert (REPO / "plugins" / f"payalert_{plugin}" / "pyproject.toml").is_file(), plugin
+    assert set(service["build"]["args"]["EXTRAS"].split()) <= core_extras()
     assert [p["target"] for p in service["ports"]] == [int(only(instructions, "EXPOSE")[0].value)]
     assert {p["host_ip"] for p in service["ports"]} == {"127.0.0.1"}
     volumes = {v["target"]: v for v in service["volumes"]}

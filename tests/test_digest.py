@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from payalert_core import Direction, Payment
 from payalert_core.configtypes import DigestConfig
-from payalert_core.digest import DigestSender, digest_payment, summarise_day
+from payalert_core.digest import DigestSender, digest_payment, read_day
 from payalert_core.store import Lane
 
 from .helpers import payment
@@ -51,9 +51,7 @@ async def test_only_completed_payments_count_and_open_notices_are_listed(store):
         {},
     )
     now = datetime.now(UTC)
-    summary = await store.read(
-        lambda c: summarise_day(c, now - timedelta(hours=1), now + timedelta(seconds=1))
-    )
+    summary = await read_day(store, now - timedelta(hours=1), now + timedelta(seconds=1))
     assert summary.payments == 4
     assert dict(summary.received) == {("shop", "INR"): Decimal("101.00"), ("bank", "INR"): Decimal("50.50")}
     assert dict(summary.sent) == {("shop", "INR"): Decimal("20.00")}

@@ -13,12 +13,14 @@ from payalert_core.configtypes import DigestConfig
 from payalert_core.notifiers.console import ConsoleConfig
 from payalert_core.sources.webhook import WebhookConfig
 from payalert_core.statuspage.settings import StatusPageSettings
+from payalert_core.store.settings import StoreSettings
 
 REFERENCE = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
 MODELS = [
     Settings,
     ServerSettings,
     DeliverySettings,
+    StoreSettings,
     HealthSettings,
     StatusPageSettings,
     SourceConfig,

@@ -11,9 +11,10 @@ from payalert_core.delivery import DeliveryService, LaneWorker
 from payalert_core.health import HealthRecord
 from payalert_core.metrics import Metrics
 from payalert_core.notifiers.console import ConsoleConfig, ConsoleNotifier
-from payalert_core.store import Lane
+from payalert_core.store import Lane, postgres_reads, sqlite_reads
+from payalert_core.store.postgres import PostgresStore
 
-from .helpers import payment
+from .helpers import payment, postgres_plan
 
 LANE = Lane("fake", "default")
 AT = datetime(2026, 1, 1, 14, 2, tzinfo=UTC)
@@ -87,15 +88,21 @@ async def test_the_store_finds_a_payments_first_alert_by_identity(store):
     assert await store.first_alert("elsewhere", "deposit:7", credited.event_id + 1) is None
 
 
-def test_the_identity_lookup_uses_an_index(store):
-    connection = sqlite3.connect(store.path)
+def test_the_identity_lookup_uses_an_index(sqlite_store):
+    connection = sqlite3.connect(sqlite_store.path)
     plan = connection.execute(
-        "EXPLAIN QUERY PLAN SELECT payment FROM events WHERE source = ? AND json_extract(payment, "
-        "'$.identity') = ? AND id < ? ORDER BY id LIMIT 1",
-        ("bn", "deposit:7", 10),
+        "EXPLAIN QUERY PLAN " + sqlite_reads.FIRST_ALERT, ("bn", "deposit:7", 10)
     ).fetchall()
     connection.close()
     assert "events_by_identity" in " ".join(str(row) for row in plan)
+
+
+async def test_the_identity_lookup_uses_an_index_on_postgresql(postgres_url):
+    store = PostgresStore(postgres_url)
+    await store.open()  # migrates
+    await store.close()
+    plan = postgres_plan(postgres_url, postgres_reads.FIRST_ALERT, ("bn", "deposit:7", 10))
+    assert "events_by_identity" in plan, plan
 
 
 async def test_a_later_status_is_delivered_as_an_update_of_the_first_alert(store):

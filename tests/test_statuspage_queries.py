@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from payalert_core import Direction, Payment
-from payalert_core import store as store_module
 from payalert_core.statuspage import queries
-from payalert_core.store import MIGRATIONS, Lane, Store
+from payalert_core.store import Lane, SQLiteStore, postgres_reads, sqlite_reads
+from payalert_core.store.postgres import PostgresStore
+from payalert_core.store.sqlite_schema import MIGRATIONS
+
+from .helpers import postgres_plan
 
 LANES = [Lane("tg", "chat1")]
 KOLKATA = ZoneInfo("Asia/Kolkata")
@@ -144,28 +147,77 @@ async def test_recent_payments_are_the_newest_fifty(store):
 @pytest.mark.parametrize(
     ("query", "parameters", "index"),
     [
-        (store_module.TRANSFERS_SINCE, (0, 10**9), "SEARCH events USING COVERING INDEX events_money_by_time"),
+        (sqlite_reads.TRANSFERS_SINCE, (0, 10**9), "SEARCH events USING COVERING INDEX events_money_by_time"),
         (
-            store_module.TRANSFERS_ADDED,
+            sqlite_reads.TRANSFERS_ADDED,
             (0, 100, 200),
             "SEARCH events USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
         ),
         # A partial index: it holds only the deliveries not yet sent, so reading all of it is cheap.
-        (store_module.UNSENT_DELIVERIES, (), "USING COVERING INDEX deliveries_unsent"),
+        (sqlite_reads.UNSENT_DELIVERIES, (), "USING COVERING INDEX deliveries_unsent"),
         (
-            store_module.STATE_WRITTEN,
+            sqlite_reads.STATE_WRITTEN,
             ("source:", "source;"),
             "SEARCH state USING INDEX sqlite_autoindex_state_1",
         ),
     ],
     ids=["totals", "totals-added", "deliveries", "cursors"],
 )
-async def test_the_pages_queries_use_indexes(store, query, parameters, index):
+async def test_the_pages_queries_use_indexes(sqlite_store, query, parameters, index):
+    store = sqlite_store
     await store.ingest([money(str(i), "1") for i in range(200)], LANES, {("source:shop", "cursor"): 1})
     plan = await store.read(lambda c: c.execute("EXPLAIN QUERY PLAN " + query, parameters).fetchall())
     details = [row[3] for row in plan]
     assert any(index in detail for detail in details), details
     assert not any(detail.startswith("SCAN") and "INDEX" not in detail for detail in details), details
+
+
+@pytest.mark.parametrize(
+    ("query", "parameters", "index"),
+    [
+        (
+            postgres_reads.TRANSFERS_SINCE,
+            {"since": 0, "last": 10**9},
+            "Index Only Scan using events_money_by_time",
+        ),
+        (postgres_reads.TRANSFERS_ADDED, {"since": 0, "after": 100, "last": 200}, "events_pkey"),
+        (postgres_reads.TRANSFERS_UNSETTLED, {"since": 0, "last": 200}, "events_pkey"),
+        (postgres_reads.SETTLED_ID, {"settle": 60}, "Index Scan Backward using events_pkey"),
+        (postgres_reads.UNSENT_DELIVERIES, None, "Index Only Scan using deliveries_unsent"),
+        (postgres_reads.STATE_WRITTEN, ("source:", "source;"), "state_pkey"),
+    ],
+    ids=["totals", "totals-added", "totals-unsettled", "settled", "deliveries", "cursors"],
+)
+async def test_the_pages_queries_use_indexes_on_postgresql(postgres_url, query, parameters, index):
+    store = PostgresStore(postgres_url)
+    await store.open()
+    try:
+        await store.ingest([money(str(i), "1") for i in range(200)], LANES, {("source:shop", "cursor"): 1})
+    finally:
+        await store.close()
+    plan = postgres_plan(postgres_url, query, parameters)
+    assert index in plan, plan
+
+
+async def test_on_postgresql_the_newest_payments_count_at_once_and_are_kept_once_settled(
+    postgres_url, monkeypatch
+):
+    store = PostgresStore(postgres_url)
+    await store.open()
+    try:
+        tally = queries.MoneyTally()
+        await store.ingest([money("a", "1.10")], LANES, {})
+        (first,) = await tally.per_day(store, TODAY, UTC)  # not settled yet: counted, not kept
+        assert first.received_today == Decimal("1.10")
+        (again,) = await tally.per_day(store, TODAY, UTC)
+        assert again.received_today == Decimal("1.10")
+        monkeypatch.setattr(postgres_reads, "SETTLE_SECONDS", 0)  # now every event has settled
+        await store.ingest([money("b", "2")], LANES, {})
+        (settled,) = await tally.per_day(store, TODAY, UTC)
+        (kept,) = await tally.per_day(store, TODAY, UTC)
+        assert settled.received_today == kept.received_today == Decimal("3.10")
+    finally:
+        await store.close()
 
 
 async def test_a_store_from_before_the_money_columns_is_filled_in_when_it_opens(tmp_path):
@@ -182,11 +234,14 @@ async def test_a_store_from_before_the_money_columns_is_filled_in_when_it_opens(
             ("shop", str(number), "test.payment", payment.to_json(), "2026-12-03T00:00:00+00:00"),
         )
     old.close()
-    store = Store(path)
+    store = SQLiteStore(path)
     await store.open()
     try:
         rows = await store.read(
-            lambda c: c.execute("SELECT occurred_epoch, direction, currency, amount FROM events").fetchall()
+            lambda c: [
+                tuple(row)
+                for row in c.execute("SELECT occurred_epoch, direction, currency, amount FROM events")
+            ]
         )
         assert rows == [
             (datetime(2026, 12, 3, 2, 30, tzinfo=UTC).timestamp(), "in", "INR", "12.50"),

@@ -1,14 +1,12 @@
+"""The store's contract, run against both backends (SQLite and PostgreSQL)."""
+
 import asyncio
-import sqlite3
-import time
+from datetime import UTC, datetime, timedelta
 
-import pytest
+from payalert_core import PaymentMatch
+from payalert_core.store import DeliveryStatus, Lane
 
-from payalert_core import UserError
-from payalert_core import store as store_module
-from payalert_core.store import SCHEMA_VERSION, Lane, Store
-
-from .helpers import payment
+from .helpers import payment, unwritable_payment
 
 LANES = [Lane("tg", "chat1"), Lane("tg", "chat2")]
 
@@ -22,6 +20,12 @@ async def test_ingest_dedupes_and_creates_one_delivery_per_lane(store):
     assert (await store.delivery_counts())["tg"]["pending"] == 6
 
 
+async def test_a_payment_repeated_within_one_ingest_is_stored_once(store):
+    result = await store.ingest([payment("a"), payment("a"), payment("b")], LANES[:1], {})
+    assert len(result.new_event_ids) == 2 and result.duplicates == 1
+    assert [d.payment.external_id for d in await store.pending(LANES[0])] == ["a", "b"]
+
+
 async def test_same_external_id_in_two_sources_is_two_events(store):
     result = await store.ingest([payment("x", source="one"), payment("x", source="two")], LANES, {})
     assert len(result.new_event_ids) == 2
@@ -31,43 +35,29 @@ async def test_cursor_is_saved_with_the_events(store):
     await store.ingest([payment("a")], LANES, {("source:shop", "cursor"): {"uid": 7}})
     assert await store.load_state("source:shop", "cursor") == {"uid": 7}
     assert await store.load_state("source:shop", "other") is None
+    await store.ingest([], LANES, {("source:shop", "cursor"): {"uid": 8}})
+    assert await store.load_state("source:shop", "cursor") == {"uid": 8}
 
 
-async def test_a_failing_write_rolls_back_its_events_and_cursor_only(store):
-    def broken(connection):
-        connection.execute("INSERT INTO state (owner, key, value, updated_at) VALUES ('x', 'y', '1', 'now')")
-        raise RuntimeError("boom")
-
-    results = await asyncio.gather(
-        store.ingest([payment("a")], LANES, {("source:shop", "cursor"): 1}),
-        store.write(broken),
-        return_exceptions=True,
-    )
-    assert isinstance(results[1], RuntimeError)
-    assert await store.load_state("source:shop", "cursor") == 1
-    assert await store.load_state("x", "y") is None
+async def test_state_is_saved_and_replaced(store):
+    await store.save_state("notifier:tg", "chat_migrations", {"-1": -100})
+    await store.save_state("notifier:tg", "chat_migrations", {"-1": -200})
+    assert await store.load_state("notifier:tg", "chat_migrations") == {"-1": -200}
 
 
-async def test_concurrent_ingests_share_commits(store):
+async def test_concurrent_ingests_all_land_in_order_per_lane(store):
     await asyncio.gather(*(store.ingest([payment(str(i))], LANES, {}) for i in range(200)))
     assert len(await store.recent_payments(1000)) == 200
-    assert store.commits < 200  # group commit: fewer transactions than ingests
-
-
-class _Unwritable:
-    """A value in a payment's raw payload that cannot be turned into text."""
-
-    def __str__(self) -> str:
-        raise ValueError("cannot be written")
+    pending = await store.pending(LANES[0], limit=1000)
+    assert len(pending) == 200 and [d.id for d in pending] == sorted(d.id for d in pending)
 
 
 async def test_one_bad_payment_fails_only_its_own_ingest_not_those_committed_with_it(store):
     honest = [store.ingest([payment(f"ok{i}")], LANES, {("source:shop", f"c{i}"): i}) for i in range(20)]
-    bad = store.ingest([payment("bad").replace(raw={"x": _Unwritable()})], LANES, {})
+    bad = store.ingest([unwritable_payment("bad")], LANES, {})
     results = await asyncio.gather(*honest[:10], bad, *honest[10:], return_exceptions=True)
     assert isinstance(results[10], ValueError)
     assert [len(r.new_event_ids) for r in results if not isinstance(r, BaseException)] == [1] * 20
-    assert store.commits < 20  # the honest ones still share commits
     stored = {p.external_id for p in await store.recent_payments(100)}
     assert stored == {f"ok{i}" for i in range(20)}
     assert [await store.load_state("source:shop", f"c{i}") for i in range(20)] == list(range(20))
@@ -82,8 +72,20 @@ async def test_delivery_status_changes_and_retry_failed(store):
     assert await store.pending(Lane("n", "t")) == []
     (failed,) = await store.deliveries(["failed"])
     assert failed.last_error == "chat not found" and failed.attempts == 1
+    assert failed.status is DeliveryStatus.FAILED
+    assert [d.id for d in await store.deliveries([DeliveryStatus.SENT])] == [first.id]
     assert await store.retry_failed() == 1
     assert [d.id for d in await store.pending(Lane("n", "t"))] == [second.id]
+
+
+async def test_retry_failed_by_id_moves_only_those(store):
+    await store.ingest([payment("a"), payment("b")], [Lane("n", "t")], {})
+    first, second = await store.pending(Lane("n", "t"))
+    await store.mark_failed(first.id, "no")
+    await store.mark_failed(second.id, "no")
+    assert await store.retry_failed([second.id]) == 1
+    assert [d.id for d in await store.pending(Lane("n", "t"))] == [second.id]
+    assert (await store.delivery_counts())["n"] == {"pending": 1, "failed": 1}
 
 
 async def test_mark_retry_keeps_it_pending_with_a_later_time(store):
@@ -92,144 +94,96 @@ async def test_mark_retry_keeps_it_pending_with_a_later_time(store):
     await store.mark_retry(delivery.id, "timeout", delivery.next_attempt_at + 60)
     (again,) = await store.pending(Lane("n", "t"))
     assert again.attempts == 1 and again.next_attempt_at == delivery.next_attempt_at + 60
-    assert again.first_attempt_at is not None
+    assert again.first_attempt_at is not None and again.last_error == "timeout"
 
 
-async def test_reopening_keeps_everything(tmp_path):
-    path = tmp_path / "payalert.sqlite3"
-    store = Store(path)
+async def test_a_late_outcome_never_reopens_a_finished_delivery(store):
+    await store.ingest([payment("a")], [Lane("n", "t")], {})
+    (delivery,) = await store.pending(Lane("n", "t"))
+    await store.mark_sent(delivery.id)
+    await store.mark_retry(
+        delivery.id, "timeout", delivery.next_attempt_at + 60
+    )  # e.g. a node that lost the lane
+    (sent,) = await store.deliveries(["sent"])
+    assert sent.attempts == 1 and await store.pending(Lane("n", "t")) == []
+
+
+async def test_recent_payments_newest_first(store):
+    await store.ingest([payment("a"), payment("b")], LANES, {})
+    await store.ingest([payment("c")], LANES, {})
+    assert [p.external_id for p in await store.recent_payments(2)] == ["c", "b"]
+
+
+async def test_claim_returns_the_lane_s_next_deliveries(store):
+    await store.ingest([payment("a"), payment("b")], LANES, {})
+    claimed = await store.claim(LANES[0], limit=1)
+    assert [d.payment.external_id for d in claimed] == ["a"]
+    assert store.holds(LANES[0])
+
+
+async def test_reopening_keeps_everything(make_store):
+    store = make_store()
     await store.open()
     await store.ingest([payment("a")], LANES, {("source:shop", "cursor"): 3})
     await store.close()
-    store = Store(path)
-    await store.open()
-    assert await store.load_state("source:shop", "cursor") == 3
-    assert len(await store.pending(LANES[0])) == 1
-    await store.close()
-
-
-async def test_newer_schema_is_refused(tmp_path):
-    path = tmp_path / "payalert.sqlite3"
-    connection = sqlite3.connect(path)
-    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
-    connection.close()
-    with pytest.raises(UserError, match="newer than this payalert"):
-        await Store(path).open()
-
-
-async def test_unwritable_location_is_a_user_error(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    with pytest.raises(UserError, match="data_dir"):
-        await Store(blocker / "payalert.sqlite3").open()
-
-
-async def test_wal_mode_and_full_sync(store):
-    def pragmas(connection):
-        return (
-            connection.execute("PRAGMA journal_mode").fetchone()[0],
-            connection.execute("PRAGMA synchronous").fetchone()[0],
-        )
-
-    assert await store.read(pragmas) == ("wal", 2)
-
-
-def _counted_by_scan(path):
-    connection = sqlite3.connect(path)
-    try:
-        rows = connection.execute(
-            "SELECT notifier, status, COUNT(*) FROM deliveries WHERE status != 'sent' GROUP BY 1, 2"
-        ).fetchall()
-    finally:
-        connection.close()
-    counts = {}
-    for notifier, status, count in rows:
-        counts.setdefault(notifier, {"pending": 0, "failed": 0})[status] = count
-    return counts
-
-
-async def test_delivery_counts_follow_every_write_without_scanning(store):
-    lanes = [Lane("tg", "a"), Lane("tg", "b"), Lane("mail", "x")]
-    await store.ingest([payment("a"), payment("b")], lanes, {})
-    await store.ingest([payment("b"), payment("c")], lanes, {})  # b is a duplicate: no delivery
-    assert await store.delivery_counts() == {
-        "tg": {"pending": 6, "failed": 0},
-        "mail": {"pending": 3, "failed": 0},
-    }
-    first, second, third = await store.pending(Lane("mail", "x"))
-    await store.mark_sent(first.id)
-    await store.mark_failed(second.id, "refused")
-    await store.mark_retry(third.id, "timeout", time.time() + 60)
-    assert (await store.delivery_counts())["mail"] == {"pending": 1, "failed": 1}
-    assert await store.retry_failed([second.id]) == 1
-    for delivery in await store.pending(Lane("mail", "x")):
-        await store.mark_sent(delivery.id)
-    # A notifier with nothing left waiting still shows, at 0: its gauges must fall back to 0.
-    assert (await store.delivery_counts())["mail"] == {"pending": 0, "failed": 0}
-    assert await store.delivery_counts() == _counted_by_scan(store.path) | {
-        "mail": {"pending": 0, "failed": 0}
-    }
-
-
-async def test_delivery_counts_are_read_from_the_database_at_open(tmp_path):
-    path = tmp_path / "payalert.sqlite3"
-    store = Store(path)
-    await store.open()
-    await store.ingest([payment("a"), payment("b")], [Lane("tg", "a")], {})
-    await store.mark_failed((await store.pending(Lane("tg", "a")))[0].id, "refused")
-    await store.close()
-    store = Store(path)
+    store = make_store()
     await store.open()
     try:
-        assert await store.delivery_counts() == {"tg": {"pending": 1, "failed": 1}}
+        assert await store.load_state("source:shop", "cursor") == 3
+        assert len(await store.pending(LANES[0])) == 1
     finally:
         await store.close()
 
 
-async def test_delivery_counts_notice_another_process_retrying_failed_deliveries(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
-    path = tmp_path / "payalert.sqlite3"
-    daemon_store, cli_store = Store(path), Store(path)
-    await daemon_store.open()
-    try:
-        await daemon_store.ingest([payment("a"), payment("b")], [Lane("tg", "a")], {})
-        for delivery in await daemon_store.pending(Lane("tg", "a")):
-            await daemon_store.mark_failed(delivery.id, "refused")
-        assert await daemon_store.delivery_counts() == {"tg": {"pending": 0, "failed": 2}}
-        await cli_store.open()  # as `payalert retry-failed` does beside a running daemon
-        assert await cli_store.retry_failed() == 2
-        await cli_store.close()
-        for _ in range(500):  # bounded: a check runs every 20 ms
-            if (await daemon_store.delivery_counts())["tg"]["pending"] == 2:
-                break
-            await asyncio.sleep(0.01)
-        assert await daemon_store.delivery_counts() == {"tg": {"pending": 2, "failed": 0}}
-        for delivery in await daemon_store.pending(Lane("tg", "a")):
-            await daemon_store.mark_sent(delivery.id)
-        assert await daemon_store.delivery_counts() == {"tg": {"pending": 0, "failed": 0}}
-    finally:
-        await daemon_store.close()
+async def test_events_are_found_by_id_and_read_after_one(store):
+    assert await store.last_event_id() == 0
+    first = await store.ingest([payment("a")], LANES, {})
+    await store.ingest([payment("b"), payment("c", source="bank")], LANES, {})
+    assert await store.event_id("shop", "a") == first.new_event_ids[0]
+    assert await store.event_id("shop", "nope") is None
+    assert await store.last_event_id() == first.new_event_ids[0] + 2
+    assert [p.external_id for p in await store.payments_after(first.new_event_ids[0])] == ["b", "c"]
 
 
-async def test_counts_stay_exact_while_many_writers_race_an_external_change(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.001)
-    path = tmp_path / "payalert.sqlite3"
-    store = Store(path)
-    await store.open()
+async def test_a_stored_alert_can_be_retitled_before_it_is_sent(store):
+    stored = await store.ingest([payment("a")], LANES, {})
+    await store.retitle_event(stored.new_event_ids[0], "payalert was down 3 h; 2 payments arrived meanwhile")
+    (delivery, _) = await store.deliveries(["pending"])
+    assert delivery.payment.title == "payalert was down 3 h; 2 payments arrived meanwhile"
+    assert delivery.payment.replace(title="Payment a") == payment("a")
+
+
+async def test_a_days_payments_and_failures_are_read_by_when_they_were_stored(store):
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    assert not await store.stored_before(before + timedelta(hours=1))
+    await store.ingest([payment("a"), payment("b")], LANES, {})
+    first, *_ = await store.pending(LANES[0])
+    await store.mark_failed(first.id, "chat not found")
+    after = datetime.now(UTC) + timedelta(seconds=1)
+    assert not await store.stored_before(before)
+    assert await store.stored_before(after)
+    assert [p.external_id for p in await store.payments_stored_between(before, after)] == ["a", "b"]
+    assert await store.payments_stored_between(after, after + timedelta(hours=1)) == []
+    assert await store.failed_deliveries_between(before, after) == 1
+    assert await store.failed_deliveries_between(after, after + timedelta(hours=1)) == 0
+
+
+async def test_two_nodes_told_the_same_payment_at_once_alert_once(make_store):
+    nodes = [make_store(), make_store()]
+    for node in nodes:
+        await node.open()
     try:
-        lane = Lane("tg", "a")
-        await store.ingest([payment(str(n)) for n in range(50)], [lane], {})
-        outsider = sqlite3.connect(path, isolation_level=None)
-        outsider.execute("UPDATE deliveries SET status = 'failed' WHERE id % 5 = 0")  # 10 of them
-        outsider.close()
-        delivered = [d.id for d in await store.pending(lane)]
-        await asyncio.gather(
-            *(store.mark_sent(delivery_id) for delivery_id in delivered),
-            *(store.ingest([payment(f"new-{n}")], [lane], {}) for n in range(50)),
+        match = PaymentMatch(
+            "hdfc", "4477|2500|INR|credit", datetime(2026, 6, 2, 10, 15, tzinfo=UTC), "612345"
         )
-        await asyncio.sleep(0.05)  # a few more external checks: nothing changed outside since
-        assert (
-            await store.delivery_counts() == _counted_by_scan(path) == {"tg": {"pending": 50, "failed": 10}}
+        told = [payment(f"{source}:1", source=source).replace(match=match) for source in ("phone", "mail")]
+        stored = await asyncio.gather(
+            *(node.ingest_matching([p], LANES, {}) for node, p in zip(nodes, told, strict=True))
         )
+        assert sum(len(s.new_event_ids) for s in stored) == 1
+        assert sum(len(s.repeats) for s in stored) == 1
+        tellings = await nodes[0].tellings("mail", "mail:1")
+        assert len(tellings) == 2 and sum(t.is_repeat for t in tellings) == 1
     finally:
-        await store.close()
+        for node in nodes:
+            await node.close()

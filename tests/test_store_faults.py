@@ -16,11 +16,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from payalert_core import IngestResult, sign_sha256
-from payalert_core import store as store_module
 from payalert_core.health import HealthRecord, health_document
 from payalert_core.server import build_app
 from payalert_core.sources.webhook import SIGNATURE_HEADER, WebhookConfig, WebhookSource
-from payalert_core.store import Lane, Store, is_storage_error
+from payalert_core.store import Lane, SQLiteStore, is_storage_error, sqlite_upkeep
+from payalert_core.store import base as store_base
+from payalert_core.store import writer as store_writer
 
 from .helpers import payment
 
@@ -28,16 +29,22 @@ LANE = Lane("tg", "chat")
 BIG = "x" * 20_000  # needs overflow pages: cannot fit in a full database
 
 
-def writer(store: Store) -> sqlite3.Connection:
-    assert store._connection is not None
-    return store._connection
+def writer(store: SQLiteStore) -> sqlite3.Connection:
+    assert store._writer is not None
+    return store._writer.connection
 
 
-def fill_up(store: Store) -> None:
+def fill_up(store: SQLiteStore) -> None:
     """No new page may be added to the database: big writes fail with SQLITE_FULL."""
     connection = writer(store)
     pages = connection.execute("PRAGMA page_count").fetchone()[0]
     connection.execute(f"PRAGMA max_page_count={pages}")
+
+
+@pytest.fixture
+def store(sqlite_store):
+    """These faults are SQLite's (its disk); PostgreSQL's outages are in test_store_postgres.py."""
+    return sqlite_store
 
 
 def big_payment(external_id: str):
@@ -64,7 +71,7 @@ async def test_a_full_database_fails_the_write_says_why_and_takes_it_once_space_
 
 
 async def test_a_delivery_outcome_waits_while_read_only_and_is_recorded_after(store, monkeypatch):
-    monkeypatch.setattr(store_module, "RECORD_RETRY_MAX", 0.05)
+    monkeypatch.setattr(store_base, "RECORD_RETRY_MAX", 0.05)
     await store.ingest([payment("a")], [LANE], {})
     (delivery,) = await store.pending(LANE)
     writer(store).execute("PRAGMA query_only=ON")
@@ -86,7 +93,7 @@ async def test_a_delivery_outcome_waits_while_read_only_and_is_recorded_after(st
 
 
 async def test_health_notices_recovery_without_any_new_write(store, monkeypatch):
-    monkeypatch.setattr(store_module, "RECOVERY_PROBE_SECONDS", 0.02)
+    monkeypatch.setattr(store_writer, "RECOVERY_PROBE_SECONDS", 0.02)
     writer(store).execute("PRAGMA query_only=ON")
     with pytest.raises(sqlite3.OperationalError):
         await store.ingest([payment("a")], [LANE], {})
@@ -136,7 +143,7 @@ async def test_a_bug_in_a_statement_is_raised_at_once_not_waited_out(store):
 class _Runtime:
     """The little of a source runtime the webhook source needs, writing to a real store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SQLiteStore) -> None:
         self.store = store
         self.health = HealthRecord("push")
 
@@ -205,7 +212,7 @@ async def test_other_handler_errors_still_get_a_traceback(caplog):
 
 
 async def test_the_write_ahead_log_is_checkpointed_as_it_grows(tmp_path):
-    store = Store(tmp_path / "payalert.sqlite3")
+    store = SQLiteStore(tmp_path / "payalert.sqlite3")
     await store.open()
     try:
         for batch in range(70):  # about 1.4 MB of payments, 20 KB each, in 70 commits
@@ -221,8 +228,8 @@ async def test_the_write_ahead_log_is_checkpointed_as_it_grows(tmp_path):
 async def test_when_the_disk_fills_the_reserve_goes_payments_wait_and_deliveries_are_recorded(
     tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(store_module, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
-    store = Store(tmp_path / "payalert.sqlite3", keep_reserve=True)
+    monkeypatch.setattr(sqlite_upkeep, "EXTERNAL_CHANGE_CHECK_SECONDS", 0.02)
+    store = SQLiteStore(tmp_path / "payalert.sqlite3", keep_reserve=True)
     await store.open()
     space = {"returned": False}  # this test's file system has room; the e2e tests fill a real one
     monkeypatch.setattr(store.disk.reserve, "room_to_resume", lambda: space["returned"])
@@ -262,7 +269,7 @@ async def test_when_the_disk_fills_the_reserve_goes_payments_wait_and_deliveries
 
 
 async def test_commands_beside_the_daemon_leave_the_reserve_alone(tmp_path):
-    store = Store(tmp_path / "payalert.sqlite3")
+    store = SQLiteStore(tmp_path / "payalert.sqlite3")
     await store.open()
     await store.close()
     assert not (tmp_path / "payalert.reserve").exists()

@@ -164,3 +164,26 @@ async def test_rate_limiter_pauses_the_gate_on_a_429(clock):
     with pytest.raises(FloodWait):
         await limiter.process_request(ok, (), {}, "sendMessage", {"chat_id": 6}, None)
     assert calls == []  # nothing reaches Telegram while paused
+
+
+@ignore_ptb_deprecation
+async def test_a_limiter_allowed_one_retry_sends_again_once_a_short_pause_ends():
+    gate = FloodGate(Limits())
+    limiter = GateRateLimiter(gate, retries_after_429=1)
+    answers = [RetryAfter(1)]
+    calls = []
+
+    async def first_429_then_ok(*args, **kwargs):
+        calls.append(gate.pause_left())
+        if answers:
+            raise answers.pop()
+        return True
+
+    assert await limiter.process_request(first_429_then_ok, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert len(calls) == 2 and calls[1] == 0  # sent again only once the pause was over
+
+    async def always_429(*args, **kwargs):
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):  # one retry, not more
+        await limiter.process_request(always_429, (), {}, "sendMessage", {"chat_id": 6}, None)

@@ -43,6 +43,9 @@ class FakeRuntime:
     async def recent_payments(self, limit):
         return self.payments[:limit]
 
+    async def run_exclusively(self, job, work):
+        await work()
+
 
 def make_payment(external_id="p1", **changes):
     base = dict(

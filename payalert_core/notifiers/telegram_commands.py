@@ -3,7 +3,8 @@
 Only configured chats and users get answers; anyone else gets one short refusal (at most one per
 chat per minute, so a stranger cannot make the bot spend its flood budget) and every refusal is
 logged. The poller starts in the background and retries while Telegram is unreachable, so an
-outage never holds up the daemon's start.
+outage never holds up the daemon's start. Telegram allows one ``getUpdates`` consumer per bot, so
+with several nodes on one store the poller runs on one node at a time (``run_exclusively``).
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ class CommandResponder:
             .get_updates_request(
                 HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout)
             )
-            .rate_limiter(GateRateLimiter(gate))
+            # An answer refused by a flood limit (another node may have just written to the chat
+            # before handing the poller over) goes out once the limit allows, not never.
+            .rate_limiter(GateRateLimiter(gate, retries_after_429=1))
             .job_queue(None)
             .build()
         )
@@ -98,23 +101,41 @@ class CommandResponder:
         self.polling = asyncio.Event()
 
     async def start(self) -> None:
-        """Start polling in the background (retrying while Telegram cannot be reached)."""
-        self._task = asyncio.create_task(self._start_polling(), name="telegram-commands")
+        """Start polling in the background, on the node that holds the poller (retrying while
+        Telegram cannot be reached)."""
+        self._task = asyncio.create_task(
+            self.runtime.run_exclusively("commands", self._serve), name="telegram-commands"
+        )
 
     async def close(self) -> None:
         """Stop polling, let running handlers finish, and release connections."""
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        application = self.application
         try:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            await application.shutdown()
+            await self._stop_polling()
+            await self.application.shutdown()
         except TelegramError as error:
             self.log.warning("stopping the command poller: %s", self.redact(str(error)))
+
+    async def _serve(self) -> None:
+        """Poll until cancelled (at close, or when another node takes the poller over)."""
+        try:
+            await self._start_polling()
+            await asyncio.Event().wait()
+        finally:
+            self.polling.clear()
+            try:
+                await self._stop_polling()
+            except TelegramError as error:
+                self.log.warning("stopping the command poller: %s", self.redact(str(error)))
+
+    async def _stop_polling(self) -> None:
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
 
     async def _start_polling(self) -> None:
         application = self.application

@@ -210,10 +210,15 @@ class FloodGate:
 
 
 class GateRateLimiter(BaseRateLimiter[None]):
-    """Puts every request of a python-telegram-bot ``ExtBot`` through a :class:`FloodGate`."""
+    """Puts every request of a python-telegram-bot ``ExtBot`` through a :class:`FloodGate`.
 
-    def __init__(self, gate: FloodGate) -> None:
+    ``retries_after_429``: how many times a request refused with 429 is made again once the gate
+    reopens (0: the caller decides, as the delivery lane does for alerts).
+    """
+
+    def __init__(self, gate: FloodGate, retries_after_429: int = 0) -> None:
         self.gate = gate
+        self.retries_after_429 = retries_after_429
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -230,15 +235,19 @@ class GateRateLimiter(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> Any:
-        """Wait for the gate, make the request once, and pause the gate on a 429."""
+        """Wait for the gate and make the request; on a 429, pause the gate (and retry, if allowed)."""
         chat_id = data.get("chat_id")
         if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
             chat_id = int(chat_id)
-        slot = await self.gate.acquire(chat_id)
-        try:
-            return await callback(*args, **kwargs)
-        except RetryAfter as error:
-            self.gate.pause(retry_after_seconds(error))
-            raise
-        finally:
-            self.gate.release(slot)
+        retries = self.retries_after_429
+        while True:
+            slot = await self.gate.acquire(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                self.gate.pause(retry_after_seconds(error))
+                if retries <= 0:
+                    raise
+                retries -= 1
+            finally:
+                self.gate.release(slot)

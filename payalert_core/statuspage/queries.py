@@ -8,7 +8,9 @@ deliveries not yet sent from the partial index of the outbox, and cursors by own
 from __future__ import annotations
 
 import bisect
+import copy
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -92,16 +94,22 @@ class MoneyTally:
         period = (today, str(zone))
         if period != self._period:
             self._period, self._starts, self._last_id, self._found = period, day_starts(today, zone), 0, {}
-        starts, found = self._starts, self._found
-        read = await store.transfers_since(starts[0], after_id=self._last_id)
-        for occurred, direction, currency, amount in read.rows:
+        read = await store.transfers_since(self._starts[0], after_id=self._last_id)
+        self._add(self._found, read.rows)
+        self._last_id = read.last_id
+        found = self._found
+        if read.unsettled:  # counted in this render only: a later read returns them again
+            found = copy.deepcopy(self._found)
+            self._add(found, read.unsettled)
+        return sorted(found.values(), key=lambda totals: (-totals.received, totals.currency))
+
+    def _add(self, found: dict[str, CurrencyTotals], rows: Iterable[tuple[float, str, str, str]]) -> None:
+        for occurred, direction, currency, amount in rows:
             totals = found.get(currency)
             if totals is None:
                 totals = found[currency] = CurrencyTotals(currency)
             column = totals.received_per_day if direction == "in" else totals.sent_per_day
-            column[bisect.bisect_right(starts, occurred) - 1] += Decimal(amount)
-        self._last_id = read.last_id
-        return sorted(found.values(), key=lambda totals: (-totals.received, totals.currency))
+            column[bisect.bisect_right(self._starts, occurred) - 1] += Decimal(amount)
 
 
 async def deliveries_by_notifier(store: Store) -> dict[str, NotifierDeliveries]:

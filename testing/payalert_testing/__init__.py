@@ -3,7 +3,8 @@
 The ``payalert-testing`` distribution, never a runtime dependency. Its pytest plugin
 (:mod:`payalert_testing.pytest_plugin`) gives every test ``payalert_daemon`` (start ``payalert
 run`` on a free loopback port with a temporary data dir and a recording notifier),
-``dovecot_server`` (a private Dovecot on loopback), ``telegram_api`` (a local server behaving like
+``dovecot_server`` (a private Dovecot on loopback), ``postgres_server`` and ``postgres_url`` (a
+private PostgreSQL cluster, a fresh database on it), ``telegram_api`` (a local server behaving like
 the Telegram Bot API) and ``corpus_dir``; ``LoopbackServer`` is the base of such local stand-ins
 for the services a plugin talks to.
 
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from .dovecot import DovecotFactory, DovecotServer
     from .loopback import LoopbackServer
     from .memory import MemoryNotifierRuntime, MemorySourceRuntime, RecordingHealth
+    from .postgres import PostgresServer
     from .recorder import RecordedAlert
+    from .stall import LoopLag, hold_write_lock
     from .telegram_api import TelegramAPI
 
 #: Each public name and the module (in this package) that defines it.
@@ -40,7 +43,10 @@ _MODULE_OF = {
     "MemoryNotifierRuntime": "memory",
     "MemorySourceRuntime": "memory",
     "RecordingHealth": "memory",
+    "PostgresServer": "postgres",
     "RecordedAlert": "recorder",
+    "LoopLag": "stall",
+    "hold_write_lock": "stall",
     "TelegramAPI": "telegram_api",
 }
 
@@ -51,14 +57,17 @@ __all__ = [
     "DaemonProcess",
     "DovecotFactory",
     "DovecotServer",
+    "LoopLag",
     "LoopbackServer",
     "MemoryNotifierRuntime",
     "MemorySourceRuntime",
+    "PostgresServer",
     "RecordedAlert",
     "RecordingHealth",
     "TelegramAPI",
     "corpus_path",
     "free_port",
+    "hold_write_lock",
     "run_python",
 ]
 

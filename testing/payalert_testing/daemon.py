@@ -186,9 +186,9 @@ class DaemonProcess:
         """POST ``body`` to ``path`` (e.g. ``/hooks/my-source/``)."""
         return self.request("POST", path, body, headers)
 
-    def health(self) -> Response:
+    def health(self, timeout: float = 10) -> Response:
         """``GET /health`` with the health token: the full document."""
-        return self.request("GET", "/health", headers=self._bearer())
+        return self.request("GET", "/health", headers=self._bearer(), timeout=timeout)
 
     def metrics(self) -> str:
         """``GET /metrics`` (with the health token) as text."""

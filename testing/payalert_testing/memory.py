@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,3 +116,7 @@ class MemoryNotifierRuntime:
     async def recent_payments(self, limit: int) -> list[Payment]:
         """The newest ``limit`` of ``payments``."""
         return self.payments[:limit]
+
+    async def run_exclusively(self, job: str, work: Callable[[], Awaitable[None]]) -> None:
+        """One node alone: run ``work()`` at once."""
+        await work()

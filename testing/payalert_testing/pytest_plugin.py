@@ -15,6 +15,7 @@ import pytest
 if TYPE_CHECKING:
     from .daemon import DaemonFactory
     from .dovecot import DovecotFactory
+    from .postgres import PostgresServer
     from .telegram_api import TelegramAPI
 
 
@@ -49,6 +50,24 @@ def dovecot_server() -> Iterator[DovecotFactory]:
         yield factory
     finally:
         factory.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One private PostgreSQL cluster for the whole test session; fails (never skips) without PostgreSQL."""
+    from .postgres import PostgresServer
+
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of a fresh, empty database on the session's cluster."""
+    return postgres_server.create_database()
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ call with its arrival time; and can be told to fail: 429 (for the whole bot or o
 slow answers, timeouts, a blocked bot (403), a migrated group (400 with ``migrate_to_chat_id``).
 It also keeps what fault tests measure: each 429 with the moment its bytes were written
 (``flood_answers``), and each message it accepted whose success the client never learned
-(``unconfirmed``: the duplicate window).
+(``unconfirmed``: the duplicate window). As Telegram does, it answers 409 to a ``getUpdates``
+while another is still polling (one consumer per bot), counted in ``conflicts``.
 
 Use the ``telegram_api`` fixture, or ``with TelegramAPI() as api:`` in scripts.
 """
@@ -296,6 +297,10 @@ class TelegramAPI(LoopbackServer):
         self.unconfirmed: list[SentMessage] = []
         #: Requests being held right now by a slow or timeout fault.
         self.held = 0
+        #: getUpdates calls answered 409 because another was still polling (Telegram allows one
+        #: consumer per bot), and how many polls run right now.
+        self.conflicts = 0
+        self.polling = 0
         self._rules: list[_Rule] = []
         self._updates: list[dict[str, Any]] = []
         self._flood = _Flood()
@@ -664,6 +669,23 @@ class TelegramAPI(LoopbackServer):
             group.append(now)
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        assert self.closing is not None
+        with self._lock:
+            if self.polling:
+                self.conflicts += 1
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
+            self.polling += 1
+        try:
+            return await self._wait_for_updates(params)
+        finally:
+            with self._lock:
+                self.polling -= 1
+
+    async def _wait_for_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         assert self.closing is not None
         offset = params.get("offset") or 0
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 60)
