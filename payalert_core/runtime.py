@@ -10,11 +10,12 @@ from typing import Any
 import pluggy
 
 from .configtypes import SourceConfig
+from .coordination import Coordination
 from .health import HealthRecord
 from .metrics import Metrics
 from .model import Payment
 from .source import IngestResult
-from .store import Coordination, Lane, Store
+from .store import Lane, Store
 from .tellings import Repeat
 
 log = logging.getLogger("payalert.pipeline")

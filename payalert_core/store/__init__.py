@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..coordination import Coordination
 from ..errors import UserError
 from .base import StorageUnavailable, Store, is_storage_error
 from .outbox import Delivery, DeliveryStatus, Lane, StoredIngest
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from ..config import Config
 
 __all__ = [
-    "Coordination",
     "Delivery",
     "DeliveryStatus",
     "Lane",
