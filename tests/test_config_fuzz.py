@@ -229,7 +229,10 @@ def test_mutated_valid_configs_load_or_name_the_key_without_secrets(tmp_path: Pa
     @given(case=mutated_configs(), from_env=st.booleans())
     def check(case: tuple[dict[str, Any], list[str]], from_env: bool) -> None:
         config, secrets = case
-        if from_env:  # the secret comes through ${SECRET_FROM_ENV} from .env instead of the file
+        # The secret comes through ${SECRET_FROM_ENV} from .env instead of the file; .env holds it in
+        # single quotes (taken literally there), which cannot hold a single quote: such a one stays.
+        from_env = from_env and "'" not in secrets[4]
+        if from_env:
             config = copy.deepcopy(config)
             bank = config.get("sources", {}).get("bank") if isinstance(config.get("sources"), dict) else None
             if isinstance(bank, dict) and bank.get("password") == secrets[4]:

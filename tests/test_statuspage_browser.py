@@ -114,11 +114,13 @@ def test_a_failed_delivery_is_retried_by_a_click_and_a_forged_form_is_refused(br
         "document.querySelector('tr[data-notifier=\"tg\"] input[name=csrf]').value = 'f'.repeat(64)"
     )
     browser.find_element(By.CSS_SELECTOR, 'tr[data-notifier="tg"] button.retry').click()
+    WebDriverWait(browser, 15).until(lambda b: b.current_url.endswith("/status/retry"))  # the answer came
     assert "out of date" in browser.find_element(By.TAG_NAME, "body").text  # 403, nothing queued
     assert telegram_api.sent(CHAT) == []
 
     browser.get(daemon.url + "/status/")
     browser.find_element(By.CSS_SELECTOR, 'tr[data-notifier="tg"] button.retry').click()
+    WebDriverWait(browser, 15).until(lambda b: "?queued=" in b.current_url)  # the form's redirect came
     assert browser.find_element(By.ID, "queued").text == "1 failed deliveries queued again."
     (message,) = telegram_api.wait_for_messages(1, CHAT, timeout=20)
     assert "99.00 INR" in message.text
