@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 import statistics
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the wordings of test_banktext_templates
 
 import pytest  # noqa: E402
 from payalert_banktext import read_alert  # noqa: E402

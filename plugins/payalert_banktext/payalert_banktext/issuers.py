@@ -9,6 +9,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Literal
 
+from .lazyre import LazyPattern
 from .senders import domain_matches
 
 IssuerKind = Literal["bank", "card", "wallet", "payments_bank", "upi_app"]
@@ -17,9 +18,9 @@ MatchedBy = Literal["sms_header", "mail_domain", "app", "sender_name", "text"]
 #: A sender an Indian operator delivers from a DLT header: its two-letter operator and circle prefix,
 #: the header, and the category suffix TRAI added in 2025 (service, transactional, promotional,
 #: government). Nothing else (a phone number, a bare or free-form name) is such a sender.
-_DLT_SENDER = re.compile(r"(?P<operator>[A-Z]{2})-(?P<header>[A-Z0-9]{3,9})(?:-[STPG])?", re.I)
+_DLT_SENDER = LazyPattern(r"(?P<operator>[A-Z]{2})-(?P<header>[A-Z0-9]{3,9})(?:-[STPG])?", re.I)
 #: ``VM-HDFCBK``, ``AX-ICICIT-S``, ``HDFCBK``, ``[JD-HDFCBK-S]``: operator prefix, header, suffix.
-_SMS_SENDER = re.compile(r"^\[?(?:[A-Z0-9]{2}-)?(?P<header>[A-Z0-9]{3,12})(?:-[A-Z]{1,2})?\]?$", re.I)
+_SMS_SENDER = LazyPattern(r"^\[?(?:[A-Z0-9]{2}-)?(?P<header>[A-Z0-9]{3,12})(?:-[A-Z]{1,2})?\]?$", re.I)
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ def mail_domains() -> tuple[str, ...]:
     return tuple(domain for profile in profiles() for domain in profile.mail_domains)
 
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD = LazyPattern(r"[A-Za-z0-9]+")
 #: A word of a text that may be (part of) a name: not part of a VPA or an address.
-_TOKEN = re.compile(r"(?<![@\w])[A-Za-z0-9]+(?![@\w])")
+_TOKEN = LazyPattern(r"(?<![@\w])[A-Za-z0-9]+(?![@\w])")
 
 
 @cache

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+from .lazyre import LazyPattern
+
 Kind = Literal[
     "transaction",
     "otp",
@@ -53,7 +55,7 @@ class Cues:
 
     kind: Kind
     needs: tuple[str, ...]
-    pattern: re.Pattern[str]
+    pattern: LazyPattern
 
     def find(self, text: str, lowered: str) -> re.Match[str] | None:
         """Where ``text`` holds one of this kind's cues, or None."""
@@ -71,7 +73,7 @@ class KindCue(NamedTuple):
 
 
 def _cues(kind: Kind, needs: tuple[str, ...], *patterns: str) -> Cues:
-    return Cues(kind, needs, re.compile("|".join(f"(?P<c{n}>{p})" for n, p in enumerate(patterns)), re.I))
+    return Cues(kind, needs, LazyPattern("|".join(f"(?P<c{n}>{p})" for n, p in enumerate(patterns)), re.I))
 
 
 #: Kinds told by words a completed transaction alert never uses, in the order they are checked.

@@ -8,15 +8,16 @@ from typing import Any
 
 from payalert_core import Direction, Payment, PaymentMatch, format_amount
 
+from .lazyre import LazyPattern
 from .model import ParsedAlert
 
 #: Wording that says money moved; a bank's text without it (and an amount) is not an alert.
-_MONEY_WORDS = re.compile(
+_MONEY_WORDS = LazyPattern(
     r"\b(?:debited|credited|spent|paid|received|sent|deposited|withdrawn|transferred|deducted|refund(?:ed)?|reversed"
     r"|reversal|purchase|txn|transaction)\b",
     re.I,
 )
-_AMOUNT = re.compile(r"(?:Rs\.?|INR|₹)\s?\d", re.I)
+_AMOUNT = LazyPattern(r"(?:Rs\.?|INR|₹)\s?\d", re.I)
 _CHANNEL_LABELS = {
     "upi": "UPI",
     "card": "Card",

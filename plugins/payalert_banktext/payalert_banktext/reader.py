@@ -21,13 +21,14 @@ from .grammar.references import reference_and_rule
 from .grammar.text import normalise
 from .issuers import IssuerMatch, match_issuer
 from .kinds import KIND_MEANINGS, Kind, KindCue, circumstantial_kind, decisive_kind
+from .lazyre import LazyPattern
 from .model import AlertText, Direction, Medium, NotATransaction, ParsedAlert, ParseResult, Refused
 
 #: Words that a debit in the same text was undone.
-_REVERSED = re.compile(r"\b(?:was|has been|got|been) reversed\b|\bcredited back\b|\brefunded back\b", re.I)
+_REVERSED = LazyPattern(r"\b(?:was|has been|got|been) reversed\b|\bcredited back\b|\brefunded back\b", re.I)
 #: The name the grammar answers under in the parser chain and in ``explain``.
 PARSER_NAME = "banktext"
-_MONEY_WORDS = re.compile(
+_MONEY_WORDS = LazyPattern(
     r"\b(?:debit|credit|spent|paid|received|sent|deposit|withdr[ae]wn?|transferr?ed|deducted|refund|revers|purchase"
     r"|txn|transaction|payment|dr|cr)",
     re.I,
@@ -103,12 +104,12 @@ def _resolve(found: Iterable[Binding]) -> _Resolved | str | None:
 
 
 _CHANNELS = (
-    ("refund", re.compile(r"\b(?:refund(?:ed)?|revers(?:al|ed))\b", re.I)),
-    ("upi", re.compile(r"\bUPI\b|\bVPA\b|@[a-z]", re.I)),
-    ("imps", re.compile(r"\bIMPS\b", re.I)),
-    ("neft", re.compile(r"\bNEFT\b", re.I)),
-    ("rtgs", re.compile(r"\bRTGS\b", re.I)),
-    ("card", re.compile(r"\bcard\b", re.I)),
+    ("refund", LazyPattern(r"\b(?:refund(?:ed)?|revers(?:al|ed))\b", re.I)),
+    ("upi", LazyPattern(r"\bUPI\b|\bVPA\b|@[a-z]", re.I)),
+    ("imps", LazyPattern(r"\bIMPS\b", re.I)),
+    ("neft", LazyPattern(r"\bNEFT\b", re.I)),
+    ("rtgs", LazyPattern(r"\bRTGS\b", re.I)),
+    ("card", LazyPattern(r"\bcard\b", re.I)),
 )
 
 

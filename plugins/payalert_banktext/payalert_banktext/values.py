@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Context, Decimal, InvalidOperation
 
+from .lazyre import LazyPattern
+
 #: India Standard Time; every date an Indian bank writes is in it.
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
@@ -112,24 +114,24 @@ def _month(value: str) -> int:
     return _MONTHS[value[:3].lower()]
 
 
-_DATE_FORMS: list[tuple[re.Pattern[str], str]] = [
+_DATE_FORMS: list[tuple[LazyPattern, str]] = [
     # 2025-06-22 or 2024-11-13:17:18:38
-    (re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"), "ymd"),
+    (LazyPattern(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"), "ymd"),
     # 22-Jun-2025, 15-OCT-24, 02/JUN/2024, 15 Jan 2025, 01 Jun, 2026, 03Dec23
     (
-        re.compile(
+        LazyPattern(
             rf"(?P<d>\d{{1,2}})[\s/\-]?(?P<m>{_MONTH_NAMES})[\s/\-,]*(?P<y>\d{{4}}|\d{{2}})(?!\d)", re.I
         ),
         "dmy",
     ),
     # Jun 02, 2026
-    (re.compile(rf"(?P<m>{_MONTH_NAMES})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", re.I), "dmy"),
+    (LazyPattern(rf"(?P<m>{_MONTH_NAMES})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", re.I), "dmy"),
     # 02-06-26, 23/05/26, 01-07-2025, 21.03.25
-    (re.compile(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4}|\d{2})(?!\d)"), "dmy"),
+    (LazyPattern(r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4}|\d{2})(?!\d)"), "dmy"),
     # 17-12, 02-11 (no year)
-    (re.compile(r"(?P<d>\d{1,2})[-/](?P<m>\d{1,2})(?![\d/-])"), "dm"),
+    (LazyPattern(r"(?P<d>\d{1,2})[-/](?P<m>\d{1,2})(?![\d/-])"), "dm"),
 ]
-_TIME = re.compile(r"(?<!\d)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\s*(?P<ampm>[AP]M))?", re.I)
+_TIME = LazyPattern(r"(?<!\d)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?(?:\s*(?P<ampm>[AP]M))?", re.I)
 
 
 def parse_date(text: str, reference: datetime | None = None) -> date | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..lazyre import LazyPattern
 from ..model import Direction
 
 #: Words naming an account, card or wallet.
@@ -38,23 +39,23 @@ MASK = (
     r"(?=[Xx*0-9-]*[0-9][Xx*0-9-]*[0-9])[Xx*0-9](?:[Xx*0-9-]*[Xx*0-9])?(?![A-Za-z0-9])"
 )
 # The look-ahead on the first letter lets the engine skip most positions quickly.
-_WORD_MENTION = re.compile(rf"(?=[aAcCdDwWsSbB])\b{INSTRUMENT_WORD}{_FILLER}(?P<mask>{MASK})", re.I)
-_BARE_MENTION = re.compile(r"(?<![\w/.@*-])(?P<mask>(?:[Xx]{2,}|\*{2,}|\.{3})[Xx*]*[0-9]{2,6})(?![\w@])")
+_WORD_MENTION = LazyPattern(rf"(?=[aAcCdDwWsSbB])\b{INSTRUMENT_WORD}{_FILLER}(?P<mask>{MASK})", re.I)
+_BARE_MENTION = LazyPattern(r"(?<![\w/.@*-])(?P<mask>(?:[Xx]{2,}|\*{2,}|\.{3})[Xx*]*[0-9]{2,6})(?![\w@])")
 
 #: The words before a number that say which side it is on; the last of them within a few words counts.
-_SIDE_WORD = re.compile(
+_SIDE_WORD = LazyPattern(
     r"\b(?:(?<!linked )(?<!charged )(?<!debited )to|into|beneficiary|payee|from|by|sender|remitter|in|your|ur)\b",
     re.I,
 )
 _PAYEE_WORDS = frozenset({"to", "into", "beneficiary", "payee"})
 _HOLDER_WORDS = frozenset({"in", "your", "ur"})
-_BEFORE_OTHER = re.compile(
+_BEFORE_OTHER = LazyPattern(
     r"(?:\b(?:and|&)\s+(?:(?:is\s+)?(?:credited|debited)\s+(?:to|from)\s+)?[^.;,]{0,12}$"
     r"|\bloan\s+$|\bblock\w*\s+(?:\w+\s+)?$|\b(?:mobile|mob|phone)\b[^.;,]{0,12}$|\bdear\s+$"
     r"|\b(?:policy|folio|pran|umrn|card\s+no\.?\s+for\s+sms)\b[^.;,]{0,12}$)",
     re.I,
 )
-_AFTER_OTHER = re.compile(r"^\s*(?:of\s+[A-Za-z]|(?:is\s+)?credited\b(?!\s+(?:with|by|for)))", re.I)
+_AFTER_OTHER = LazyPattern(r"^\s*(?:of\s+[A-Za-z]|(?:is\s+)?credited\b(?!\s+(?:with|by|for)))", re.I)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def names_holder_instrument(text: str, found: list[Mention] | None = None) -> bo
     return bool(_YOUR_INSTRUMENT.search(text)) or holder_account(text, None, found) is not None
 
 
-_YOUR_INSTRUMENT = re.compile(
+_YOUR_INSTRUMENT = LazyPattern(
     rf"\b(?:your|ur|yr)\s+(?:[\w&.-]+\s+){{0,4}}?{INSTRUMENT_WORD}|\b(?:a/c|acct)\b|\baccount\s+(?:is|has|was)\b",
     re.I,
 )

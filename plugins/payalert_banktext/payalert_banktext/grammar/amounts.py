@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..lazyre import LazyPattern
 from ..values import normalise_currency, parse_amount
 
 #: A currency marker before the number.
@@ -41,14 +42,14 @@ BAL = rf"(?P<balance_currency>{CURRENCY})\s?(?P<balance>{NUMBER}){NUMBER_END}"
 #: A number without a marker, where a direction phrase governs it: group ``amount``.
 BARE_NUMBER = r"(?<![0-9.,])(?P<amount>(?:[0-9]{1,3}(?:,[0-9]{2,3})+|[0-9]+)(?:\.[0-9]{1,3})?)(?![0-9]|,[0-9]|\.[0-9]|[-/:][0-9])"
 
-_SUFFIX_CURRENCY = re.compile(r"(?<![\w.,*])([0-9][0-9,]*(?:\.[0-9]+)?)\s?(INR)\b(?!\.?\s?[0-9])", re.I)
+_SUFFIX_CURRENCY = LazyPattern(r"(?<![\w.,*])([0-9][0-9,]*(?:\.[0-9]+)?)\s?(INR)\b(?!\.?\s?[0-9])", re.I)
 #: The marked amounts ``find_amounts`` looks for: rupees (markers in both cases, no case-folding:
 #: it is the hot path) and, apart, three capitals that may be a foreign currency's code.
-_RUPEES = re.compile(
+_RUPEES = LazyPattern(
     rf"(?P<currency>[Rr][Ss]\.?\s?INR\b\.?|INR\.?\s?[Rr][Ss]\b\.?|[Rr][Ss]\s?[.:]?|(?:INR|inr)\b(?:\.|\s?:)?|₹)"
     rf"\s?(?P<amount>{NUMBER}){NUMBER_END}"
 )
-_FOREIGN = re.compile(rf"(?P<currency>\b(?!INR)[A-Z]{{3}})\s?(?P<amount>{NUMBER}){NUMBER_END}")
+_FOREIGN = LazyPattern(rf"(?P<currency>\b(?!INR)[A-Z]{{3}})\s?(?P<amount>{NUMBER}){NUMBER_END}")
 
 #: How a label before an amount ends, and what it makes the amount (the label must end right before
 #: it, give or take ``is``, ``of`` and a colon).
@@ -78,7 +79,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
 )
 #: Words after an amount that make it an offer's value, not money that moved (alerts write every
 #: digit: ``Rs 5 lakh`` is an advertisement's way of putting it).
-_LABEL_AFTER = re.compile(
+_LABEL_AFTER = LazyPattern(
     r"\s*(?:\*\s*)?(?:off\b|worth\b|cashback\b|bonus\b|points?\b|reward|lakhs?\b|lacs?\b|crores?\b)", re.I
 )
 

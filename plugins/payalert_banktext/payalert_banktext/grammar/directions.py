@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..lazyre import LazyPattern
 from ..model import Direction
 from .accounts import INSTRUMENT_WORD
 from .amounts import AMT, BARE_NUMBER, Amount, read_amount, role_at
@@ -51,7 +52,7 @@ class Form:
     """
 
     name: str
-    pattern: re.Pattern[str]
+    pattern: LazyPattern
     direction: Direction | Resolver
     needs: tuple[str, ...] = ()
     #: The form itself says the money is the holder's (``you paid``, ``paid you``).
@@ -97,7 +98,7 @@ def _form(
     needs: tuple[str, ...],
     names_holder: bool = False,
 ) -> Form:
-    return Form(name, re.compile(pattern, re.I), direction, needs, names_holder)
+    return Form(name, LazyPattern(pattern, re.I), direction, needs, names_holder)
 
 
 _ANY_VERB = (
@@ -251,14 +252,14 @@ FORMS: tuple[Form, ...] = (
 
 #: ``AMOUNT verb object`` after a marked amount: "Rs.500 debited from A/c XX1234", "INR 2 from Airport
 #: Lounge refunded to your card", "Rs.1100credited in your A/c".
-_AMOUNT_THEN_VERB = re.compile(
+_AMOUNT_THEN_VERB = LazyPattern(
     rf"\s?(?:incl(?:uding)?\.? GST\s+)?(?:from (?P<source>{CLAUSE}{{1,40}}?)\s+)?{AUX}"
     rf"(?P<verb>{_VERBS_AFTER})(?![\w/])",
     re.I,
 )
 #: ``verb AMOUNT`` before a marked amount: "debited for Rs 240", "Debited INR 165", "credited:Rs. 1,133.00",
 #: "Dr. INR 260", "Spent Card no. XX9646 INR 95".
-_VERB_THEN_AMOUNT = re.compile(rf"(?<![\w/])(?P<verb>{_VERBS_BEFORE})(?:{_GAP_BEFORE})$", re.I)
+_VERB_THEN_AMOUNT = LazyPattern(rf"(?<![\w/])(?P<verb>{_VERBS_BEFORE})(?:{_GAP_BEFORE})$", re.I)
 
 #: The sentence that says which way, where the amount stands in a field of its own below it.
 _HEAD_PATTERNS: tuple[tuple[str, Direction], ...] = (
@@ -275,8 +276,8 @@ _HEAD_PATTERNS: tuple[tuple[str, Direction], ...] = (
     (r"\breceived a credit in your\b", "credit"),
     (rf"\btransaction (?:initiated )?(?:via|using|on) your {CLAUSE}{{0,50}}?\bis successful\b", "debit"),
 )
-_HEADS = tuple((re.compile(pattern, re.I), direction) for pattern, direction in _HEAD_PATTERNS)
-_FIELD_AMOUNT = re.compile(
+_HEADS = tuple((LazyPattern(pattern, re.I), direction) for pattern, direction in _HEAD_PATTERNS)
+_FIELD_AMOUNT = LazyPattern(
     rf"\b(?:bill |txn |transaction )?(?:amount|amt)(?: received| paid| debited| credited)?\s*[*:=-]+\s*{AMT}",
     re.I,
 )

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 
+from ..lazyre import LazyPattern
 from ..model import Direction
 from ..values import clean_name
 
 #: A UPI id: ``name@handle`` (a handle is lower case, so ``x@okbank.Ref`` ends before ``.Ref``).
 VPA = r"[\w.\-]+@(?-i:[A-Za-z][A-Za-z0-9\-]*(?:\.[a-z][a-z0-9\-]*)*)"
-_VPA = re.compile(rf"\b{VPA}")
+_VPA = LazyPattern(rf"\b{VPA}")
 #: Where a name ends: a word that starts the next part of the alert, punctuation, or the end.
 _STOP = (
     r"(?=_?\s+(?:(?:on|dated?|via|thru|through|using|for|from|with|as|is|ref|refno|upi|rrn|utr|umrn|avl|aval|avbl"
@@ -31,12 +32,12 @@ _STOP = (
 _NAME = rf"(?P<name>[A-Za-z0-9&*'][\w&*'. /:-]{{0,60}}?){_STOP}"
 
 
-def _forms(*entries: tuple[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _forms(*entries: tuple[str, str]) -> tuple[tuple[str, LazyPattern], ...]:
     """Patterns with the word (lower case) a text must hold for each to be tried."""
-    return tuple((needs, re.compile(pattern, re.I)) for needs, pattern in entries)
+    return tuple((needs, LazyPattern(pattern, re.I)) for needs, pattern in entries)
 
 
-_FORMS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+_FORMS: dict[str, tuple[tuple[str, LazyPattern], ...]] = {
     "any": _forms(
         ("vpa", rf"\b(?:towards|to|from|by)\s+VPA\s+(?P<vpa>{VPA})\s*\((?P<name>[^)]{{1,60}})\)"),
         (
@@ -70,7 +71,7 @@ _FORMS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
         ("info", rf"\bInfo\b:?\s*{_NAME}"),
     ),
 }
-_NOT_A_NAME = re.compile(
+_NOT_A_NAME = LazyPattern(
     r"^(?:upi|neft|imps|rtgs|transfer|cash|atm|your|the|a|an|on|transaction|payment|self|bank|account|card|merchant payment"
     r"|[0-9 :/.-]+|.*\b(?:transaction|txn)$|(?:xx|\*\*)[0-9x*]+"
     r"|(?:rs|inr)\b.*|.*\b(?:rs|inr)\.?\s*[0-9].*|(?:upi|imps|neft|ref|rrn|utr)\b.*[0-9]{6,}.*)$",

@@ -22,18 +22,20 @@ from __future__ import annotations
 
 import re
 
+from ..lazyre import LazyPattern
+
 _VALUE = r"(?P<ref>[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)"
 _LABEL_SEP = r"(?:\s*(?:no|num|number|id)\b\.?)?(?:\s*\((?:UTR|RRN)\))?(?:\s*(?:is|:|-|=|#|\.))*\s*"
 
-_LABELLED = re.compile(
+_LABELLED = LazyPattern(
     r"(?:\b(?:UPI|IMPS|NEFT|RTGS|Bank|Retrieval|Unique)\s+)?(?:\btransaction\s+)?"
     rf"(?:\bref(?:erence)?\b\.?|\bRRN\b|\bUTR\b|\bRefNo|\bRefno|\bRef(?=[-:]))(?:\s+No\b\.?)?{_LABEL_SEP}{_VALUE}",
     re.I,
 )
-_NETWORK = re.compile(r"\b(?:UPI|IMPS)\b\s*[:/-]?\s*(?P<ref>[A-Z0-9]*[0-9][A-Z0-9]{5,})(?!\w)", re.I)
-_TXN_ID = re.compile(rf"\b(?:txn|transaction)\s*(?:no\b\.?|id\b|number\b|#)\s*[:.#-]?\s*{_VALUE}", re.I)
+_NETWORK = LazyPattern(r"\b(?:UPI|IMPS)\b\s*[:/-]?\s*(?P<ref>[A-Z0-9]*[0-9][A-Z0-9]{5,})(?!\w)", re.I)
+_TXN_ID = LazyPattern(rf"\b(?:txn|transaction)\s*(?:no\b\.?|id\b|number\b|#)\s*[:.#-]?\s*{_VALUE}", re.I)
 _NARRATIONS = tuple(
-    (needs, re.compile(pattern, re.I))
+    (needs, LazyPattern(pattern, re.I))
     for needs, pattern in (
         ("upi/", r"\bUPI/(?:DR|CR|P2M|P2A|[A-Z]{4})/(?P<ref>[A-Z0-9]{6,})/"),
         ("upi txn", r"\bUPI TXN:\s*/(?P<ref>[0-9]{9,})"),
@@ -50,7 +52,7 @@ _NARRATIONS = tuple(
         ("[", r"\[\s*(?P<ref>[A-Z]{0,3}[0-9]{6,})\s*\]"),
     )
 )
-_NOT_A_REFERENCE = re.compile(r"\b(?:UMRN?|UMN|mandate|policy|folio|order|receipt|refund)[ :#-]{0,3}$", re.I)
+_NOT_A_REFERENCE = LazyPattern(r"\b(?:UMRN?|UMN|mandate|policy|folio|order|receipt|refund)[ :#-]{0,3}$", re.I)
 
 
 def _clean(value: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from ..lazyre import LazyPattern
 from ..model import Direction
 from .accounts import INSTRUMENT_WORD
 
@@ -23,21 +24,21 @@ AUX = r"(?:(?:is|are|was|were|has|have|had|got)\s+)?(?:been\s+)?(?:successfully\
 CLAUSE = r"(?:[^.;!?~]|\.(?=\S)|(?<=\bRs)\.)"
 #: Who the money went to or came from, when it is the holder: an account, card or wallet word after at most
 #: four others (``your HDFC Bank A/c``, ``slice A/c``), or a masked number.
-_HOLDER = re.compile(
+_HOLDER = LazyPattern(
     rf"^(?:self\b|(?:(?!(?:from|to|by|via|thru|through|and|at|for)\b)[\w&.@/-]+\s+){{0,4}}?{INSTRUMENT_WORD}(?![\w])"
     r"|(?:XX|\*\*|\.\.\.)[Xx*]*[0-9])",
     re.I,
 )
-_THIRD_PARTY = re.compile(
+_THIRD_PARTY = LazyPattern(
     r"^(?:the\s+)?beneficiary\b|^(?:the\s+)?(?:[\w&.]+\s+){0,3}(?:a/c|account)\b\s*(?:no\.?\s*)?[Xx*0-9]+\s+of\s+[A-Za-z]",
     re.I,
 )
 #: ``your`` and, within three words, the account, card, wallet or balance it names.
-_TO_HOLDER = re.compile(
+_TO_HOLDER = LazyPattern(
     r"(?:your|ur)\s+(?:[\w&.-]+\s+){0,3}?(?:wallet|balance|a/c|account|acct|card)\b", re.I
 )
-_REVERSAL = re.compile(r"\b(?:revers(?:ed|al)|refund(?:ed)?)\b", re.I)
-_CLAUSE_END = re.compile(r"[;!?~]|(?<!\bRs)\.(?!\S)")
+_REVERSAL = LazyPattern(r"\b(?:revers(?:ed|al)|refund(?:ed)?)\b", re.I)
+_CLAUSE_END = LazyPattern(r"[;!?~]|(?<!\bRs)\.(?!\S)")
 
 
 def clause_after(text: str, start: int, limit: int = 80) -> str:
