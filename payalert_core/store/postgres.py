@@ -4,10 +4,8 @@ Every node may ingest (unique keys dedupe a payment whichever node gets it first
 lane is sent by one node at a time: the node that holds the lane's lease, taken with
 ``SELECT … FOR UPDATE SKIP LOCKED`` on the lane's row and renewed every third of ``lease`` while
 the node lives. Exclusive jobs (polled and stream sources, the Telegram command poller) run under
-session advisory locks (:mod:`.postgres_coordination`). ``LISTEN payalert_outbox`` wakes the node
-that holds a lane when another node queued deliveries for it: a node that queued deliveries for a
-lane it does not hold sends one ``NOTIFY`` for all it queued within ``NOTIFY_DELAY``, on its own,
-after the commit (a ``NOTIFY`` inside the ingest would serialise every commit, fsync included).
+session advisory locks (:mod:`.postgres_coordination`). A node that queued deliveries for a lane
+another node holds wakes that node with a ``NOTIFY`` (:mod:`.postgres_notices`).
 
 While PostgreSQL cannot be reached, every call raises :class:`~.base.StorageUnavailable` (webhooks
 get 503, ``/health`` says why), delivery outcomes wait, and the pool reconnects by itself.
@@ -45,16 +43,15 @@ from .postgres_connections import (
 )
 from .postgres_coordination import AdvisoryLocks
 from .postgres_lanes import LaneLeases
+from .postgres_notices import OutboxNotices
 from .postgres_reads import PostgresReads
-from .postgres_schema import OUTBOX_CHANNEL, SCHEMA_VERSION, migrate
+from .postgres_schema import SCHEMA_VERSION, migrate
 from .settings import display_url
 
 log = logging.getLogger("payalert.store")
 
 #: How long /health and /metrics reuse a count of the waiting deliveries.
 COUNT_CACHE_SECONDS = 1.0
-#: How long a node gathers ingests before telling the others about them in one NOTIFY.
-NOTIFY_DELAY = 0.02
 
 
 class PostgresStore(PostgresReads, Store):
@@ -77,8 +74,7 @@ class PostgresStore(PostgresReads, Store):
         self._tasks: list[asyncio.Task] = []
         self.waiting = DeliveryCounts()
         self._counted_at = 0.0
-        self._on_outbox_change: Callable[[], None] | None = None
-        self._notify: asyncio.TimerHandle | None = None
+        self.notices = OutboxNotices(self._write, self._dedicated)
         self._batcher = IngestBatcher(self._ingest_group)
 
     # -- connections -------------------------------------------------------------------------------
@@ -157,7 +153,7 @@ class PostgresStore(PostgresReads, Store):
         await self.coordination.start()
         self._tasks = [
             asyncio.create_task(self.leases.keep(), name="payalert-lanes"),
-            asyncio.create_task(self._listen(), name="payalert-listen"),
+            asyncio.create_task(self.notices.listen(), name="payalert-listen"),
         ]
 
     def location(self) -> str:
@@ -178,9 +174,7 @@ class PostgresStore(PostgresReads, Store):
 
     async def close(self) -> None:
         """Hand every lane back, release the locks, close connections."""
-        if self._notify is not None:
-            self._notify.cancel()
-            self._notify = None
+        self.notices.cancel()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -209,7 +203,7 @@ class PostgresStore(PostgresReads, Store):
 
     def on_outbox_change(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` when another node queued deliveries (or made failed ones pending)."""
-        self._on_outbox_change = callback
+        self.notices.on_change = callback
 
     # -- events and state ------------------------------------------------------------------------
     async def ingest(
@@ -223,23 +217,13 @@ class PostgresStore(PostgresReads, Store):
     def _queued(self, stored: StoredIngest, lanes: Sequence[Lane]) -> None:
         """Tell the other nodes about new deliveries on lanes this node does not hold."""
         self.health.note(None)
-        if stored.new_event_ids and not all(self.holds(lane) for lane in lanes):
-            self._tell_other_nodes()
+        if stored.new_event_ids and not self.read_only and not all(self.holds(lane) for lane in lanes):
+            self.notices.tell_soon()
 
     async def _ingest_group(
         self, payments: Sequence[Payment], lanes: Sequence[Lane], state: dict[tuple[str, str], Any]
     ) -> list[Any]:
         return await self._write(sql.INGEST, sql.ingest_arguments(payments, lanes, state))
-
-    def _tell_other_nodes(self) -> None:
-        """One NOTIFY soon for every ingest until then (the holder of a lane is woken by it)."""
-        if self._notify is None and not self.read_only:
-            self._notify = asyncio.get_running_loop().call_later(NOTIFY_DELAY, self._send_notify)
-
-    def _send_notify(self) -> None:
-        self._notify = None
-        task = asyncio.ensure_future(self._write(f"NOTIFY {OUTBOX_CHANNEL}"))
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())  # shown by health
 
     async def save_state(self, owner: str, key: str, value: Any) -> None:
         """Durably save one JSON value."""
@@ -260,24 +244,6 @@ class PostgresStore(PostgresReads, Store):
     def holds(self, lane: Lane) -> bool:
         """True while this node's lease on ``lane`` surely runs for half its length more."""
         return self.leases.holds(lane)
-
-    async def _listen(self) -> None:
-        """Wake the delivery workers when any node queued deliveries; reconnect when cut off."""
-        while True:
-            try:
-                connection = await self._dedicated()
-                async with connection:
-                    await connection.execute(f"LISTEN {OUTBOX_CHANNEL}")
-                    self._wake()  # something may have been queued while we were not listening
-                    async for _ in connection.notifies():
-                        self._wake()
-            except (psycopg.Error, OSError) as error:
-                log.debug("LISTEN connection ended (%s); reconnecting", error)
-            await asyncio.sleep(1.0)
-
-    def _wake(self) -> None:
-        if self._on_outbox_change is not None:
-            self._on_outbox_change()
 
     async def mark_sent(self, delivery_id: int) -> None:
         """Record a successful send."""
@@ -308,7 +274,7 @@ class PostgresStore(PostgresReads, Store):
         chosen = None if ids is None else list(ids)
         rows = await self._write(sql.RETRY_FAILED, {"now": time.time(), "ids": chosen, "notifier": notifier})
         if rows:  # often run by the CLI, which closes the store next: tell the nodes now
-            await self._write(f"NOTIFY {OUTBOX_CHANNEL}")
+            await self.notices.tell_now()
         return len(rows)
 
     async def deliveries(self, statuses: Sequence[DeliveryStatus | str], limit: int = 1000) -> list[Delivery]:
