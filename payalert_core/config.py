@@ -166,8 +166,6 @@ def load_config(path: Path, plugins: Plugins) -> Config:
     except ConfigError as error:  # never echo a secret, nor a value from the environment
         raise ConfigError([(redact(where), redact(message)) for where, message in error.problems]) from None
     secrets |= validated_secrets([*config.sources.values(), *config.notifiers.values(), config.settings])
-    if config.settings.store is not None:  # the URL's password alone, too
-        secrets |= config.settings.store.secret_parts()
     config.secrets = {secret for secret in secrets if len(secret) >= MIN_HIDDEN_LENGTH}
     config.redact = Redactor(config.secrets, variables)
     return config

@@ -14,6 +14,7 @@ import re
 import types
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Union, get_args, get_origin
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
@@ -47,6 +48,28 @@ class Redactor:
         return self._pattern.sub(lambda match: self._replacements[match.group(0)], text)
 
 
+class SecretUrl(SecretStr):
+    """A URL that may hold a password (``postgresql://user:PASSWORD@host/db``, or ``?password=``).
+
+    Like ``SecretStr`` it never shows in a repr; in logs, errors and CLI output only its password is
+    hidden, so ``postgresql:///payalert`` can be named in a message while a password never is.
+    """
+
+    @staticmethod
+    def secrets_in(url: str) -> set[str]:
+        """The passwords ``url`` holds; the whole text when it cannot be read as a URL."""
+        try:
+            parts = urlsplit(url)
+            found = {parts.password or "", *parse_qs(parts.query).get("password", [])}
+        except ValueError:
+            return {url}
+        return {secret for secret in found if secret}
+
+    def secret_parts(self) -> set[str]:
+        """The passwords this URL holds."""
+        return self.secrets_in(self.get_secret_value())
+
+
 def _add_forms(replacements: dict[str, str], value: str, replacement: str) -> None:
     if len(value) < MIN_HIDDEN_LENGTH:
         return
@@ -68,7 +91,9 @@ def secret_strings(annotation: Any, raw: Any) -> list[str]:
 def _walk(annotation: Any, raw: Any, found: list[str]) -> None:
     origin = get_origin(annotation)
     arguments = get_args(annotation)
-    if annotation is SecretStr:
+    if annotation is SecretUrl:
+        found.extend(part for text in _strings(raw) for part in SecretUrl.secrets_in(text))
+    elif annotation is SecretStr:
         found.extend(_strings(raw))
     elif origin is Annotated:
         _walk(arguments[0], raw, found)
@@ -103,7 +128,9 @@ def validated_secrets(models: Iterable[BaseModel]) -> set[str]:
     secrets: set[str] = set()
 
     def visit(value: Any) -> None:
-        if isinstance(value, SecretStr):
+        if isinstance(value, SecretUrl):
+            secrets.update(value.secret_parts())
+        elif isinstance(value, SecretStr):
             secrets.add(value.get_secret_value())
         elif isinstance(value, BaseModel):
             for name in type(value).model_fields:

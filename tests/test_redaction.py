@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, SecretStr
 
-from payalert_core.redaction import Redactor, secret_strings
+from payalert_core.redaction import Redactor, SecretUrl, secret_strings, validated_secrets
 
 
 def test_secrets_are_redacted_and_variables_named():
@@ -48,3 +48,20 @@ def test_secret_strings_walk_models_lists_dicts_and_unions():
     }
     assert sorted(secret_strings(_Section, raw)) == ["p-1", "t-1", "u-1", "u-2"]
     assert secret_strings(_Section, ["not", "a", "mapping"]) == []
+
+
+class _Store(BaseModel):
+    url: SecretUrl
+
+
+def test_only_the_passwords_of_a_secret_url_are_secret():
+    cases = {
+        "postgresql://payalert:pw-in-userinfo@db/payalert": ["pw-in-userinfo"],
+        "postgresql:///payalert?user=payalert&password=pw-in-query": ["pw-in-query"],
+        "postgresql:///payalert": [],
+        "postgresql://[broken": ["postgresql://[broken"],  # unreadable as a URL: all of it
+    }
+    for url, secrets in cases.items():
+        assert sorted(secret_strings(_Store, {"url": url})) == secrets
+        assert validated_secrets([_Store(url=url)]) == set(secrets)
+    assert "pw-in-userinfo" not in repr(_Store(url="postgresql://u:pw-in-userinfo@db/x"))

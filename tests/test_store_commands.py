@@ -118,3 +118,21 @@ def test_a_bad_store_url_names_the_key_without_echoing_it(tmp_path):
     done = payalert(tmp_path, "check-config")
     assert done.returncode == 2 and "store.url: must be a postgresql:// URL" in done.stderr
     assert "hunter2secret" not in done.stderr
+
+
+def test_a_bad_store_url_is_named_in_words_the_user_can_read(tmp_path):
+    write_config(tmp_path, store={"url": "postgresql:payalert"})  # '//' forgotten: no password in it
+    done = payalert(tmp_path, "check-config")
+    assert done.returncode == 2
+    assert (
+        "must be a postgresql:// URL, e.g. postgresql://payalert:PASSWORD@db.example/payalert" in done.stderr
+    )
+    assert "[redacted]" not in done.stderr
+
+
+def test_a_socket_url_is_a_store_url_and_a_password_in_its_query_stays_hidden(tmp_path):
+    write_config(tmp_path, store={"url": "postgresql:///payalert?user=payalert&password=query2secret"})
+    checked = payalert(tmp_path, "check-config")
+    assert checked.returncode == 0, checked.stderr
+    assert "store: PostgreSQL at postgresql:///payalert?user=payalert&password=***" in checked.stdout
+    assert "query2secret" not in checked.stdout + checked.stderr

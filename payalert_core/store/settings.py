@@ -4,11 +4,11 @@ URL for several nodes sharing one database."""
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..configtypes import Duration
+from ..redaction import SecretUrl
 
 SCHEMES = ("postgresql", "postgres")
 
@@ -18,8 +18,9 @@ class StoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: SecretStr = Field(
-        description="postgresql://user:password@host:port/database (libpq's URL; the password is a secret)."
+    url: SecretUrl = Field(
+        description="postgresql://user:password@host:port/database, or postgresql:///database over the local"
+        " socket (libpq's URL; the password is a secret)."
     )
     lease: Duration = Field(
         default=timedelta(seconds=15),
@@ -32,15 +33,12 @@ class StoreSettings(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _postgresql_url(cls, value: SecretStr) -> SecretStr:
-        try:
-            parts = urlsplit(value.get_secret_value())
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in SCHEMES or not (parts.netloc or parts.query):
+    def _postgresql_url(cls, value: SecretUrl) -> SecretUrl:
+        if not value.get_secret_value().startswith(tuple(f"{scheme}://" for scheme in SCHEMES)):
             # Never echo the value: it may hold a password.
             raise ValueError(
                 "must be a postgresql:// URL, e.g. postgresql://payalert:PASSWORD@db.example/payalert"
+                " or postgresql:///payalert (the local socket)"
             )
         return value
 
@@ -51,20 +49,10 @@ class StoreSettings(BaseModel):
                 raise ValueError(f"{name} must be longer than 0s")
         return self
 
-    def secret_parts(self) -> set[str]:
-        """The URL and its password: neither may appear in a log line or an error."""
-        url = self.url.get_secret_value()
-        found = {url}
-        password = urlsplit(url).password
-        if password:
-            found.add(password)
-        return {secret for secret in found if len(secret) >= 4}
-
 
 def display_url(url: str) -> str:
-    """The URL without its password, for messages: ``postgresql://payalert:***@db/payalert``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    """The URL without its passwords, for messages: ``postgresql://payalert:***@db/payalert``."""
+    shown = url
+    for password in SecretUrl.secrets_in(url):
+        shown = shown.replace(password, "***")
+    return shown
