@@ -14,13 +14,15 @@ from payalert_testing import DaemonFactory, DaemonProcess, DovecotFactory
 from payalert_testing.imap import IST, imap_source, upi_credit_mail
 from payalert_testing.sms import HOOK, SIGNING_KEY, gateway_body, signed_headers
 
-SMS_CREDIT = "Rs.{amount} credited to HDFC Bank A/c XX4477 on 02-06-26 from VPA asha@okaxis{ref}"
+SMS_CREDIT = "Rs.{amount} credited to HDFC Bank A/c {account} on 02-06-26 from VPA asha@okaxis{ref}"
 #: The mails' Date (imap_testkit's default): a telling without the reference must be this close.
 MAIL_SENT = datetime(2026, 6, 2, 10, 15, tzinfo=IST)
 
 
-def _sms(daemon: DaemonProcess, amount: str, ref: str | None, received_at: datetime) -> str:
-    text = SMS_CREDIT.format(amount=amount, ref=f" (UPI {ref})" if ref else "")
+def _sms(
+    daemon: DaemonProcess, amount: str, ref: str | None, received_at: datetime, account: str = "XX4477"
+) -> str:
+    text = SMS_CREDIT.format(amount=amount, account=account, ref=f" (UPI {ref})" if ref else "")
     body = gateway_body("VM-HDFCBK", text, received_at=received_at)
     answer = daemon.post(HOOK, body, signed_headers(body))
     assert answer.status in (200, 202), answer.body
@@ -69,12 +71,18 @@ def test_the_same_payment_by_sms_and_by_mail_alerts_once(
     # The same words twenty minutes later are another payment.
     assert _sms(daemon, "3,000.00", None, MAIL_SENT.replace(minute=35)) == "stored"
 
-    alerts = daemon.wait_for_alerts(4)
-    _settle(daemon, 4)
+    # An SMS showing fewer of the account's digits (XX477) than the mail (**4477): the same account.
+    mailbox.append(upi_credit_mail(amount="4,000.00", ref="612300000504"))
+    daemon.wait_for_alerts(5)
+    assert _sms(daemon, "4,000.00", None, MAIL_SENT.replace(minute=19), account="XX477") == "repeat"
+
+    alerts = daemon.wait_for_alerts(5)
+    _settle(daemon, 5)
     assert [(a.payment.source, str(a.payment.amount)) for a in alerts] == [
         ("bank", "1250.00"),
         ("phone", "2000.00"),
         ("bank", "3000.00"),
         ("phone", "3000.00"),
+        ("bank", "4000.00"),
     ]
-    assert _repeats(daemon) == 3
+    assert _repeats(daemon) == 4

@@ -24,6 +24,8 @@ def _within_a_day(window: timedelta) -> timedelta:
     return window
 
 
+#: How many of the account's last digits a fingerprint holds: the fewest an alert shows.
+ACCOUNT_DIGITS_COMPARED = 2
 #: A source's ``repeat_window``: how close two tellings without a common reference must be (0s to 1d).
 RepeatWindow = Annotated[Duration, AfterValidator(_within_a_day)]
 
@@ -46,14 +48,15 @@ def payment_match(
     ``issuer`` is who sent the alert (a trusted SMS header or mail domain), else the issuer the
     parser named. The reference counts with the direction (both legs of a transfer between two of
     the holder's accounts at one bank carry one reference); the fingerprint is the account's last
-    digits, the amount, its currency and the direction.
+    two digits, the amount, its currency and the direction. Two digits, because that is what every
+    telling shows: one bank's SMS may show ``XX477`` where its mail shows ``XXXXXX4477``.
     """
     profile = issuer or issuer_named(alert.issuer)
     if profile is None:
         return None
     reference = f"{alert.reference.strip().upper()}:{alert.direction}" if alert.reference else None
     amount = format(alert.amount.normalize(), "f")
-    account = alert.account_last4 or "-"
+    account = (alert.account_last4 or "-")[-ACCOUNT_DIGITS_COMPARED:]
     return PaymentMatch(
         issuer=profile.id,
         fingerprint=f"{account}|{amount}|{alert.currency}|{alert.direction}",

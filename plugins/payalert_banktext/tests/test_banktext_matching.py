@@ -27,7 +27,7 @@ def test_the_reference_counts_with_the_direction_and_the_amount_is_written_one_w
     match = payment_match(_alert(reference=" upi612345 "), AT, timedelta(minutes=5))
     assert match is not None
     assert (match.issuer, match.reference, match.window) == ("hdfc", "UPI612345:credit", timedelta(minutes=5))
-    assert match.fingerprint == "4477|2500|INR|credit"
+    assert match.fingerprint == "77|2500|INR|credit"
     same = payment_match(_alert(amount=Decimal("2500")), AT)
     assert same is not None and same.fingerprint == match.fingerprint and same.reference is None
 
@@ -60,3 +60,10 @@ def test_the_sms_and_the_mail_of_one_payment_give_the_same_keys() -> None:
     assert keys[0].same_payment(keys[1].reference, keys[1].fingerprint, (AT + timedelta(hours=2)).timestamp())
     assert keys[0].same_payment(None, keys[1].fingerprint, (AT + timedelta(minutes=9)).timestamp())
     assert not keys[0].same_payment(None, keys[1].fingerprint, (AT + timedelta(minutes=11)).timestamp())
+
+
+def test_tellings_showing_more_or_fewer_account_digits_give_one_fingerprint() -> None:
+    shown = [payment_match(_alert(account_last4=digits), AT) for digits in ("4477", "477", "77")]
+    assert len({match.fingerprint for match in shown if match is not None}) == 1
+    other = payment_match(_alert(account_last4="4478"), AT)
+    assert other is not None and other.fingerprint != shown[0].fingerprint

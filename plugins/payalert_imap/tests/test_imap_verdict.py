@@ -197,5 +197,5 @@ def test_a_payment_carries_its_match_so_the_same_payment_by_sms_alerts_once() ->
     )
     assert payment is not None and payment.match is not None
     assert (payment.match.issuer, payment.match.reference) == ("hdfc", "612345678901:credit")
-    assert payment.match.fingerprint == "4477|1250|INR|credit"
+    assert payment.match.fingerprint == "77|1250|INR|credit"
     assert payment.match.told_at == sent and payment.match.window == timedelta(minutes=3)
