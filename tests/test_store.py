@@ -114,6 +114,22 @@ async def test_recent_payments_newest_first(store):
     assert [p.external_id for p in await store.recent_payments(2)] == ["c", "b"]
 
 
+async def test_recent_payments_show_a_payment_followed_through_several_alerts_once(store):
+    def alert(external_id: str, identity: str | None, status: str | None = None, source: str = "shop"):
+        return payment(external_id, source=source).replace(identity=identity, status=status)
+
+    await store.ingest([alert("one-off", None), alert("d1-pending", "deposit:1", "pending")], LANES, {})
+    await store.ingest([alert("elsewhere", "deposit:1", "pending", source="other")], LANES, {})
+    await store.ingest([alert("d1-credited", "deposit:1", "credited")], LANES, {})
+    recent = await store.recent_payments(10)
+    assert [(p.external_id, p.status) for p in recent] == [
+        ("d1-credited", "credited"),
+        ("elsewhere", "pending"),  # another source's identity is another payment
+        ("one-off", None),
+    ]
+    assert [p.external_id for p in await store.recent_payments(1)] == ["d1-credited"]
+
+
 async def test_claim_returns_the_lane_s_next_deliveries(store):
     await store.ingest([payment("a"), payment("b")], LANES, {})
     claimed = await store.claim(LANES[0], limit=1)

@@ -185,7 +185,8 @@ class Store(ABC):
 
     @abstractmethod
     async def recent_payments(self, limit: int) -> list[Payment]:
-        """The newest stored payments, newest first."""
+        """The newest stored payments, newest first; a payment followed through several alerts (one
+        ``identity``: pending, then credited) appears once, as its latest alert."""
 
     @abstractmethod
     async def first_alert(self, source: str, identity: str, before_event_id: int) -> Payment | None:

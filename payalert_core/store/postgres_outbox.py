@@ -71,7 +71,16 @@ BY_STATUS = SELECT_DELIVERIES + " WHERE d.status = ANY(%s::text[]) ORDER BY d.id
 COUNT_WAITING = (
     "SELECT notifier, status, count(*) AS count FROM deliveries WHERE status <> 'sent' GROUP BY 1, 2"
 )
-RECENT_PAYMENTS = "SELECT payment FROM events ORDER BY id DESC LIMIT %s"
+#: The newest events, a payment followed through several alerts (one ``identity``) by its latest
+#: alert only; the later alert is found through the partial index ``events_by_identity``.
+RECENT_PAYMENTS = """
+    SELECT payment FROM events AS e
+    WHERE e.payment::jsonb ->> 'identity' IS NULL OR NOT EXISTS (
+        SELECT 1 FROM events AS later
+        WHERE later.source = e.source AND later.id > e.id
+        AND later.payment::jsonb ->> 'identity' = e.payment::jsonb ->> 'identity')
+    ORDER BY e.id DESC LIMIT %s
+"""
 
 # -- lanes: which node sends each lane, until when ----------------------------------------------------
 ADD_LANE = "INSERT INTO lanes (notifier, target) VALUES (%s, %s) ON CONFLICT DO NOTHING"

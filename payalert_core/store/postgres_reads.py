@@ -110,7 +110,7 @@ class PostgresReads(ABC):
         return None if not rows else json.loads(rows[0]["value"])
 
     async def recent_payments(self, limit: int) -> list[Payment]:
-        """The newest stored payments, newest first."""
+        """The newest stored payments, newest first; one told in several alerts, as its latest alert."""
         return [
             Payment.from_json(row["payment"])
             for row in await self._read(outbox_sql.RECENT_PAYMENTS, (limit,))

@@ -28,6 +28,16 @@ SAVE_STATE = (
     " ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
 )
 COUNT_WAITING = "SELECT notifier, status, COUNT(*) AS count FROM deliveries WHERE status != 'sent' GROUP BY notifier, status"
+#: The newest events, a payment followed through several alerts (one ``identity``) by its latest
+#: alert only; the later alert is found through the partial index ``events_by_identity``.
+RECENT_PAYMENTS = """
+    SELECT payment FROM events AS e
+    WHERE json_extract(e.payment, '$.identity') IS NULL OR NOT EXISTS (
+        SELECT 1 FROM events AS later
+        WHERE later.source = e.source AND later.id > e.id
+        AND json_extract(later.payment, '$.identity') = json_extract(e.payment, '$.identity'))
+    ORDER BY e.id DESC LIMIT ?
+"""
 _SELECT_DELIVERIES = (
     "SELECT " + ", ".join(f"d.{column}" for column in DELIVERY_COLUMNS) + ", e.payment"
     " FROM deliveries d JOIN events e ON e.id = d.event_id"
@@ -203,8 +213,8 @@ def load_state(connection: sqlite3.Connection, owner: str, key: str) -> Any:
 
 
 def recent_payments(connection: sqlite3.Connection, limit: int) -> list[Payment]:
-    """The newest stored payments, newest first."""
-    rows = connection.execute("SELECT payment FROM events ORDER BY id DESC LIMIT ?", (limit,))
+    """The newest stored payments, newest first; one told in several alerts, as its latest alert."""
+    rows = connection.execute(RECENT_PAYMENTS, (limit,))
     return [Payment.from_json(row["payment"]) for row in rows]
 
 
