@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -157,18 +158,24 @@ def dlt_header(sender: str) -> str | None:
     return found["header"].upper() if found else None
 
 
-def issuer_of_sms_sender(sender: str) -> IssuerProfile | None:
+def issuer_of_sms_sender(sender: str, extra_headers: Collection[str] = ()) -> IssuerProfile | None:
     """The issuer whose DLT header sent this SMS, or None: the only test an SMS source trusts.
 
     Unlike :func:`issuer_of_sender`, a sender that only names an issuer (``HDFC Bank``, a
     number, an app) belongs to none: anyone can send an SMS from a phone number, and names are
     free text, while a DLT header is registered to its owner and an operator's prefix shows it
-    came through the DLT platform.
+    came through the DLT platform. ``extra_headers`` are headers (upper case) the user trusts
+    beyond the profiles' (a bank payalert does not know yet): each is an issuer of its own.
     """
     header = dlt_header(sender)
     if header is None:
         return None
-    return next((profile for profile in profiles() if header in profile.sms_headers), None)
+    known = next((profile for profile in profiles() if header in profile.sms_headers), None)
+    if known is None and header in extra_headers:
+        return IssuerProfile(
+            id=f"sms-header:{header.lower()}", name=header, kind="bank", sms_headers=(header,)
+        )
+    return known
 
 
 def _spaced(sender: str) -> str:

@@ -45,13 +45,7 @@ def _settings(source_name: str | None) -> tuple[SmsSourceConfig | None, SmsSetti
         if source_name is not None:
             raise
         return None, SmsSettings()
-    settings = SmsSettings(
-        accounts=tuple(config.accounts),
-        spoofed_notice=config.spoofed_notice,
-        unparsed_notice=config.unparsed_notice,
-        repeat_window=config.repeat_window,
-    )
-    return config, settings
+    return config, SmsSettings.from_config(config)
 
 
 @sms_commands.command("explain")

@@ -50,12 +50,7 @@ class SmsSource(PushSource):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chain: ParserChain = make_chain(self.config.rules)
-        self.settings = SmsSettings(
-            accounts=tuple(self.config.accounts),
-            spoofed_notice=self.config.spoofed_notice,
-            unparsed_notice=self.config.unparsed_notice,
-            repeat_window=self.config.repeat_window,
-        )
+        self.settings = SmsSettings.from_config(self.config)
 
     async def start(self) -> None:
         """Build the parser chain (rules, plugin parsers, the grammar); show it in ``/health``."""

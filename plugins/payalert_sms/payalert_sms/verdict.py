@@ -8,6 +8,7 @@ registered, is not a bank's. Such an SMS is dropped however bank-like it reads (
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -28,6 +29,7 @@ from payalert_banktext import (
 
 from payalert_core import DEFAULT_MATCH_WINDOW, Direction, InvalidPayment, Payment, one_line
 
+from .config import SmsSourceConfig
 from .gateway import ForwardedSms
 
 Outcome = Literal["payment", "spoofed", "untrusted", "unparsed", "ignored", "not_bank", "other_account"]
@@ -44,6 +46,18 @@ class SmsSettings:
     spoofed_notice: bool = False
     unparsed_notice: bool = True
     repeat_window: timedelta = DEFAULT_MATCH_WINDOW
+    bank_headers: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_config(cls, config: SmsSourceConfig) -> SmsSettings:
+        """The settings of one ``type: sms`` section."""
+        return cls(
+            accounts=tuple(config.accounts),
+            spoofed_notice=config.spoofed_notice,
+            unparsed_notice=config.unparsed_notice,
+            repeat_window=config.repeat_window,
+            bank_headers=frozenset(config.bank_headers),
+        )
 
 
 @dataclass(frozen=True)
@@ -81,10 +95,13 @@ class SmsVerdict:
     def to_payment(self, source: str, settings: SmsSettings) -> Payment | None:
         """The payment or notice this SMS alerts as, or None when it alerts nothing."""
         if self.outcome == "payment" and self.alert is not None:
-            match = payment_match(self.alert, self.sms.received_at, settings.repeat_window, self.issuer)
+            alert = self.alert
+            if alert.issuer is None and self.issuer is not None:  # the text names no bank: its sender did
+                alert = dataclasses.replace(alert, issuer=self.issuer.name)
+            match = payment_match(alert, self.sms.received_at, settings.repeat_window, self.issuer)
             try:
                 return alert_payment(
-                    self.alert, source=source, external_id=self.external_id, raw=self.raw(), match=match
+                    alert, source=source, external_id=self.external_id, raw=self.raw(), match=match
                 )
             except InvalidPayment as error:  # e.g. an amount of 10^15 or more: say a bank SMS came
                 return _notice(self, source, UNPARSED_KIND, f"the alert's {error}")
@@ -148,7 +165,7 @@ def _notice(verdict: SmsVerdict, source: str, kind: str, reason: str) -> Payment
 
 def classify_sms(sms: ForwardedSms, chain: ParserChain, settings: SmsSettings) -> SmsVerdict:
     """The verdict on one SMS: the sender's DLT header first, then the parsers, then the accounts."""
-    issuer = issuer_of_sms_sender(sms.sender)
+    issuer = issuer_of_sms_sender(sms.sender, settings.bank_headers)
     parser, result = chain.run(
         AlertText(text=sms.text, sender=sms.sender, sent_at=sms.received_at, medium="sms")
     )

@@ -25,8 +25,15 @@ def test_defaults() -> None:
         ({"signing_key": SIGNING_KEY, "accounts": [4477, "12"]}, "last 4 digits"),
         ({"signing_key": SIGNING_KEY, "repeat_window": "2d"}, "between 0s and 1d"),
         ({"signing_key": SIGNING_KEY, "secret": "x"}, "secret"),
+        ({"signing_key": SIGNING_KEY, "bank_headers": ["VM-XYZBNK"]}, "without the operator's prefix"),
+        ({"signing_key": SIGNING_KEY, "bank_headers": ["XY"]}, "3 to 9 letters or digits"),
     ],
 )
 def test_mistakes_are_named(options: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         SmsSourceConfig(type="sms", **options)
+
+
+def test_bank_headers_are_kept_upper_case() -> None:
+    config = SmsSourceConfig(type="sms", signing_key=SIGNING_KEY, bank_headers=["xyzbnk", "ABCB4K"])
+    assert config.bank_headers == ["XYZBNK", "ABCB4K"]

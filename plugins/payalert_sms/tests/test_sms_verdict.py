@@ -42,6 +42,20 @@ def test_the_same_text_from_anyone_else_is_never_a_payment(sender: str) -> None:
     assert notice.kind == "bank.spoofed_sms" and "never from a phone number" in notice.details["What to do"]
 
 
+def test_a_header_the_user_trusts_makes_a_payment_only_through_an_operator() -> None:
+    text = CREDIT.replace("HDFC Bank", "Xyz Co-op Bank")
+    assert verdict("VM-XYZBNK", text).outcome == "untrusted"
+    trusted = verdict("VM-XYZBNK", text, bank_headers=frozenset({"XYZBNK"}))
+    payment = trusted.to_payment("phone", SmsSettings())
+    assert trusted.outcome == "payment" and payment is not None and payment.amount == 2500
+    assert trusted.issuer is not None and trusted.issuer.name == "XYZBNK"
+    assert payment.match is not None and payment.match.issuer == "sms-header:xyzbnk"
+    # Without the operator's prefix it did not come through the DLT platform: still untrusted.
+    assert verdict("XYZBNK", text, bank_headers=frozenset({"XYZBNK"})).outcome == "untrusted"
+    # A header a profile already has stays that issuer's.
+    assert verdict("VM-HDFCBK", bank_headers=frozenset({"HDFCBK"})).issuer.id == "hdfc"
+
+
 def test_an_ordinary_text_from_a_number_is_no_bank_s() -> None:
     result = verdict("+919876543210", "Reaching at 7, see you")
     assert (

@@ -161,3 +161,13 @@ def test_kill_between_receipt_and_delivery_loses_nothing(sms_daemon) -> None:
     counts = [a.payment.reference for a in daemon.alerts()]
     # The one documented duplicate window: sent, then killed before it was recorded as sent.
     assert len(counts) - len(set(counts)) <= 1
+
+
+def test_a_bank_header_the_user_adds_alerts_and_its_issuer_is_named(sms_daemon) -> None:
+    daemon = sms_daemon(bank_headers=["XYZBNK"])
+    text = HDFC_CREDIT.format(amount="1,999.00", ref="612399990001").replace("HDFC Bank", "Xyz Co-op Bank")
+    assert post_sms(daemon, "JD-XYZBNK-S", text).status == 202
+    payment = daemon.wait_for_alerts(1)[0].payment
+    assert payment.amount == Decimal("1999.00") and payment.details["Issuer"] == "XYZBNK"
+    assert post_sms(daemon, "JD-XYZBNQ-S", text).json()["status"] == "untrusted"
+    _settle(daemon, 1)
