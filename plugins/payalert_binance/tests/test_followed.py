@@ -40,6 +40,11 @@ class Polling:
     async def poll(self, path: str = DEPOSITS) -> int:
         """Poll once; the number of requests it sent to ``path``."""
         await asyncio.sleep(0.002)  # a poll in the same millisecond as the last has no window to read
+        # The source reads up to its own estimate of the server clock, which a slow time sync can
+        # leave a few milliseconds behind: wait until it has passed what the server lists now.
+        listed_until = self.server.now_ms()
+        while self.source.api.now_ms() <= listed_until:
+            await asyncio.sleep(0.002)
         before = len(self.server.requests_to(path))
         await self.source.poll()
         return len(self.server.requests_to(path)) - before
