@@ -198,6 +198,24 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def wait_delivered(port: int, timeout: float = 300) -> None:
+    """Wait (untimed) until the daemon has no delivery pending, so that the alerts of one round are
+    not sent during another server's round, on the cores that server is measured on."""
+    import http.client
+
+    waiting = re.compile(r'^payalert_deliveries_waiting\{[^}]*status="pending"[^}]*\} ([\d.e+]+)$', re.M)
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/metrics")
+        text = connection.getresponse().read().decode()
+        counts = [float(count) for count in waiting.findall(text)]
+        if counts and sum(counts) == 0:
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"deliveries still pending after {timeout:.0f} s")
+
+
 def start_payalert(workdir: Path, **settings: object) -> tuple[subprocess.Popen, int]:
     """A daemon with the webhook source and the console notifier (output discarded); ``settings``
     are added to its config (e.g. ``store``)."""
@@ -288,10 +306,13 @@ def run(concurrency: int = 32) -> None:
             urls = {"bare": bare_url, "floor": floor_url, "payalert": f"http://127.0.0.1:{port}/hooks/shop/"}
             for name, url in urls.items():
                 asyncio.run(drive(url, signed_requests(500, f"warm-{name}"), concurrency))
+            wait_delivered(port)
             rates: dict[str, list[float]] = {name: [] for name in urls}
             for number in range(ROUNDS):
                 for name, url in urls.items():
                     rates[name].append(measure_rps(url, f"{name}-{number}", concurrency))
+                    if name == "payalert":
+                        wait_delivered(port)
         finally:
             for server in servers:
                 server.terminate()
