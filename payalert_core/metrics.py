@@ -20,17 +20,20 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.events_ingested = Counter(
-            "payalert_events_ingested", "Payments stored.", ["source"], registry=self.registry
+            "payalert_events_ingested",
+            "Events stored: payments, and notices about them (no money moved).",
+            ["source"],
+            registry=self.registry,
         )
         self.events_duplicate = Counter(
             "payalert_events_duplicate",
-            "Payments dropped as already stored.",
+            "Events dropped as already stored.",
             ["source"],
             registry=self.registry,
         )
         self.events_filtered = Counter(
             "payalert_events_filtered",
-            "Payments dropped by filters and hooks.",
+            "Events dropped by filters and hooks.",
             ["source"],
             registry=self.registry,
         )

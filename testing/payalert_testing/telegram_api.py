@@ -48,6 +48,8 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 _RATE_LIMITED = {"sendmessage", "editmessagetext", "setmycommands"}
+#: On a 429 answer: the chat it binds (None: the whole bot), its retry_after and the method.
+_FLOOD: web.ResponseKey[tuple[int | str | None, int, str]] = web.ResponseKey("flood")
 
 
 @dataclass(frozen=True)
@@ -412,7 +414,7 @@ class TelegramAPI(LoopbackServer):
     # -- request handling --------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
         response = await self._respond(request)
-        flood = response.get("flood")
+        flood = response.get(_FLOOD)
         if flood is not None and request.transport is not None and not request.transport.is_closing():
             # Write a 429 out before noting its time: no client can have read it any earlier.
             # (A 429 for a client that already hung up is never read, so it binds no one.)
@@ -501,7 +503,7 @@ class TelegramAPI(LoopbackServer):
             self.calls.append(Call(method, params, arrived, status, description))
         response = web.json_response(body, status=status)
         if isinstance(outcome, ApiError) and outcome.parameters and "retry_after" in outcome.parameters:
-            response["flood"] = (outcome.flood_chat, outcome.parameters["retry_after"], method)
+            response[_FLOOD] = (outcome.flood_chat, outcome.parameters["retry_after"], method)
         return response
 
     def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
