@@ -203,14 +203,24 @@ def wait_delivered(port: int, timeout: float = 300) -> None:
     not sent during another server's round, on the cores that server is measured on."""
     import http.client
 
-    waiting = re.compile(r'^payalert_deliveries_waiting\{[^}]*status="pending"[^}]*\} ([\d.e+]+)$', re.M)
+    from prometheus_client.parser import text_string_to_metric_families
+
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/metrics")
-        text = connection.getresponse().read().decode()
-        counts = [float(count) for count in waiting.findall(text)]
-        if counts and sum(counts) == 0:
+        try:
+            connection.request("GET", "/metrics")
+            text = connection.getresponse().read().decode()
+        finally:
+            connection.close()
+        pending = [
+            sample.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "payalert_deliveries_waiting"
+            for sample in family.samples
+            if sample.labels.get("status") == "pending"
+        ]
+        if pending and sum(pending) == 0:
             return
         time.sleep(0.05)
     raise TimeoutError(f"deliveries still pending after {timeout:.0f} s")
