@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import aiohttp
 import yaml
@@ -38,6 +39,8 @@ LUA_SCRIPT = Path(__file__).with_name("signed_requests.lua")
 #: Rounds of the ingest comparison, and seconds each server is driven per round.
 ROUNDS = 5
 ROUND_SECONDS = 4
+#: Requests a round sends when the aiohttp client drives it (``wrk`` is not installed).
+REQUESTS_PER_ROUND = 4000
 BARE_SERVER = """
 import sys
 from aiohttp import web
@@ -136,8 +139,15 @@ async def drive(url: str, requests: list[tuple[bytes, dict[str, str]]], concurre
         return len(requests) / (time.perf_counter() - started)
 
 
-def drive_with_wrk(url: str, prefix: str, seconds: int, concurrency: int) -> float:
-    """Requests per second that ``wrk`` sustains against ``url`` with unique signed bodies."""
+class Round(NamedTuple):
+    """One server driven for one round."""
+
+    rate: float  # requests per second
+    requests: int  # how many were sent
+
+
+def drive_with_wrk(url: str, prefix: str, seconds: int, concurrency: int) -> Round:
+    """The rate ``wrk`` sustains against ``url`` with unique signed bodies."""
     threads = 2
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as file:
         for body, headers in signed_requests(100_000, prefix):
@@ -164,14 +174,32 @@ def drive_with_wrk(url: str, prefix: str, seconds: int, concurrency: int) -> flo
         os.unlink(file.name)
     if "Non-2xx" in output:
         raise RuntimeError(f"wrk saw failed requests:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return Round(
+        float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        int(re.search(r"(\d+) requests in", output).group(1)),
+    )
 
 
-def measure_rps(url: str, prefix: str, concurrency: int) -> float:
+def measure_rps(url: str, prefix: str, concurrency: int) -> Round:
     """wrk when installed (less client CPU on a small machine), else the aiohttp client."""
     if shutil.which("wrk"):
         return drive_with_wrk(url, prefix, ROUND_SECONDS, concurrency)
-    return asyncio.run(drive(url, signed_requests(4000, prefix), concurrency))
+    requests = signed_requests(REQUESTS_PER_ROUND, prefix)
+    return Round(asyncio.run(drive(url, requests, concurrency)), len(requests))
+
+
+def client_label(concurrency: int, rounds: int) -> str:
+    """How :func:`measure_rps` drives a server, for a row's description."""
+    if shutil.which("wrk"):
+        return f"`wrk`, 2 threads × {concurrency} connections, {rounds} rounds of {ROUND_SECONDS} s"
+    return f"aiohttp client, {concurrency} connections, {rounds} rounds of {REQUESTS_PER_ROUND:,} requests"
+
+
+def loop_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) used so far by the main thread of process ``pid``: the thread
+    that runs its event loop, and with it everything the server does for a request but commit."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_http(port: int, timeout: float = 20) -> float:
@@ -314,13 +342,18 @@ def run(concurrency: int = 32) -> None:
             floor, floor_url = start_server(FLOOR_SERVER, SECRET.decode(), str(workdir / "floor.db"))
             servers.append(floor)
             urls = {"bare": bare_url, "floor": floor_url, "payalert": f"http://127.0.0.1:{port}/hooks/shop/"}
+            pids = {"bare": bare.pid, "floor": floor.pid, "payalert": daemon.pid}
             for name, url in urls.items():
                 asyncio.run(drive(url, signed_requests(500, f"warm-{name}"), concurrency))
             wait_delivered(port)
             rates: dict[str, list[float]] = {name: [] for name in urls}
+            loop_cpu: dict[str, list[float]] = {name: [] for name in urls}  # µs per request
             for number in range(ROUNDS):
                 for name, url in urls.items():
-                    rates[name].append(measure_rps(url, f"{name}-{number}", concurrency))
+                    before = loop_cpu_seconds(pids[name])
+                    measured = measure_rps(url, f"{name}-{number}", concurrency)
+                    rates[name].append(measured.rate)
+                    loop_cpu[name].append((loop_cpu_seconds(pids[name]) - before) / measured.requests * 1e6)
                     if name == "payalert":
                         wait_delivered(port)
         finally:
@@ -328,11 +361,7 @@ def run(concurrency: int = 32) -> None:
                 server.terminate()
                 server.wait(20)
     base_rss = baseline_rss()
-    client = (
-        f"`wrk`, 2 threads × 32 connections, {ROUNDS} rounds of {ROUND_SECONDS} s"
-        if shutil.which("wrk")
-        else f"aiohttp client, 32 connections, {ROUNDS} rounds"
-    )
+    client = client_label(concurrency, ROUNDS)
     bare_rps = statistics.median(rates["bare"])
     floor_rps = statistics.median(rates["floor"])
     ratio, spread = median_ratio(rates["payalert"], rates["floor"])
@@ -350,6 +379,17 @@ def run(concurrency: int = 32) -> None:
         f"{floor_rps:,.0f} req/s",
         f"bare aiohttp handler: {bare_rps:,.0f} req/s",
         f"{floor_ratio:.2f} (rounds {floor_spread})",
+    )
+    payalert_cpu, floor_cpu, bare_cpu = (
+        statistics.median(loop_cpu[name]) for name in ("payalert", "floor", "bare")
+    )
+    report_row(
+        "event-loop thread CPU per request (user and system), same rounds, median of the rounds; "
+        "while each server is limited by its loop, the ingest ratio is the floor's CPU over payalert's",
+        f"{payalert_cpu:.0f} µs",
+        f"the floor: {floor_cpu:.0f} µs, so 0.8 needs ≤ {floor_cpu / 0.8:.0f} µs "
+        f"(bare aiohttp handler: {bare_cpu:.0f} µs)",
+        f"{floor_cpu / payalert_cpu:.2f}",
     )
     report_row(
         "idle RSS, daemon with every installed plugin",

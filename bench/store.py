@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ingest import ROUND_SECONDS, drive, measure_rps, median_ratio, signed_requests, start_payalert, wait_http
+from ingest import client_label, drive, measure_rps, median_ratio, signed_requests, start_payalert, wait_http
 from payalert_testing import DaemonFactory, DaemonProcess, PostgresServer
 from payalert_testing.benchmarks import report_row
 from payalert_testing.stall import LoopLag, hold_write_lock
@@ -43,7 +43,7 @@ def both(urls: list[str], prefix: str) -> float:
     """Requests per second of ``urls`` driven at once, the connections split between them."""
     with ThreadPoolExecutor(len(urls)) as pool:
         rates = pool.map(
-            lambda item: measure_rps(item[1], f"{prefix}-{item[0]}", CONCURRENCY // len(urls)),
+            lambda item: measure_rps(item[1], f"{prefix}-{item[0]}", CONCURRENCY // len(urls)).rate,
             enumerate(urls),
         )
         return sum(rates)
@@ -65,14 +65,14 @@ def ingest_figures(server: PostgresServer, workdir: Path) -> None:
             asyncio.run(drive(url_of(port), signed_requests(300, f"warm-{port}"), CONCURRENCY))
         rates: dict[str, list[float]] = {"sqlite": [], "pg": [], "two": []}
         for number in range(ROUNDS):
-            rates["sqlite"].append(measure_rps(url_of(sqlite_port), f"s{number}", CONCURRENCY))
-            rates["pg"].append(measure_rps(url_of(pg_port), f"p{number}", CONCURRENCY))
+            rates["sqlite"].append(measure_rps(url_of(sqlite_port), f"s{number}", CONCURRENCY).rate)
+            rates["pg"].append(measure_rps(url_of(pg_port), f"p{number}", CONCURRENCY).rate)
             rates["two"].append(both([url_of(pg_port), url_of(pg2_port)], f"t{number}"))
     finally:
         for process in processes:
             process.terminate()
             process.wait(20)
-    client = f"`wrk`, {CONCURRENCY} connections, {ROUNDS} rounds of {ROUND_SECONDS} s; median of the rounds"
+    client = f"{client_label(CONCURRENCY, ROUNDS)}; median of the rounds"
     ratio, spread = median_ratio(rates["pg"], rates["sqlite"])
     report_row(
         f"durable webhook ingest on PostgreSQL (same host, fsync on), one node, {client}",
