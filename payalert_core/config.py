@@ -12,8 +12,17 @@ from typing import Any, Literal
 
 import yaml
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PydanticUserError,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
+from .bounds import one_line
 from .configtypes import Duration, NotifierConfig, SourceConfig
 from .configyaml import YamlBoundError, load_yaml
 from .errors import ConfigError
@@ -279,6 +288,14 @@ def _validate_sections(
             validated[name] = cls.Config.model_validate(section)
         except ValidationError as error:
             problems.extend(_problems(error, where))
+        except PydanticUserError as error:  # built on first use: a plugin's class pydantic cannot build
+            problems.append(
+                (
+                    _dotted((*where, "type")),
+                    f"the plugin providing {type_name!r} has a config class that cannot be built "
+                    f"({one_line(str(error), 200)}); update the plugin or report it to its authors",
+                )
+            )
     return validated
 
 

@@ -82,9 +82,13 @@ WebhookSecret = Annotated[SecretStr, AfterValidator(_long_enough)]
 
 
 class ComponentConfig(BaseModel):
-    """Base of every source and notifier section: unknown keys are errors."""
+    """Base of every source and notifier section: unknown keys are errors.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Each section's validator is built when a config first uses it (``defer_build``), so a daemon
+    holds the validators of the sections it has, not those of every installed plugin.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     type: str
 

@@ -1,6 +1,11 @@
+import dataclasses
+import json
+import subprocess
+import sys
+
 import pytest
 
-from payalert_core import ConfigError
+from payalert_core import ConfigError, PolledSource, SourceConfig
 from payalert_core.config import load_config
 from payalert_core.plugins import get_plugin_manager
 
@@ -229,3 +234,48 @@ def test_a_secret_from_the_environment_is_named_by_its_variable(tmp_path, plugin
     found = problems(tmp_path, plugins, text)
     assert "Env-Secret-Value-12345" not in str(found)
     assert "${PAYALERT_TEST_ZONE}" in found["notifiers.out.timezone"]
+
+
+def test_only_the_configured_sections_build_their_validators(tmp_path):
+    """An installed plugin nobody configures costs no validator (nor its memory) in the daemon."""
+    path = write(tmp_path, MINIMAL.format(secret="s3cret-value-0123456789"))
+    code = (
+        "import json, sys\n"
+        "from payalert_core.config import load_config\n"
+        "from payalert_core.plugins import get_plugin_manager\n"
+        "plugins = get_plugin_manager()\n"
+        "load_config(__import__('pathlib').Path(sys.argv[1]), plugins)\n"
+        "kinds = {**plugins.sources, **plugins.notifiers}\n"
+        "print(json.dumps({name: cls.Config.__pydantic_complete__ for name, cls in kinds.items()}))\n"
+    )
+    built = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert built.pop("webhook") is True and built.pop("console") is True
+    assert built, "no other source or notifier type is installed to compare with"
+    assert not any(built.values()), (
+        f"built without being configured: {sorted(k for k, v in built.items() if v)}"
+    )
+
+
+class _Unbuildable:
+    """A type pydantic has no schema for."""
+
+
+def test_a_plugin_config_class_that_cannot_be_built_is_a_config_problem(tmp_path, plugins):
+    class BrokenConfig(SourceConfig):
+        setting: _Unbuildable
+
+    class BrokenSource(PolledSource):
+        type_name = "broken"
+        Config = BrokenConfig
+
+    with_broken = dataclasses.replace(plugins, sources={**plugins.sources, "broken": BrokenSource})
+    text = "sources:\n  shop:\n    type: broken\n    setting: 1\nnotifiers:\n  out:\n    type: console\n"
+    found = problems(tmp_path, with_broken, text)
+    assert list(found) == ["sources.shop.type"]
+    assert (
+        "the plugin providing 'broken' has a config class that cannot be built" in found["sources.shop.type"]
+    )
