@@ -241,10 +241,11 @@ def test_only_the_configured_sections_build_their_validators(tmp_path):
     path = write(tmp_path, MINIMAL.format(secret="s3cret-value-0123456789"))
     code = (
         "import json, sys\n"
+        "from pathlib import Path\n"
         "from payalert_core.config import load_config\n"
         "from payalert_core.plugins import get_plugin_manager\n"
         "plugins = get_plugin_manager()\n"
-        "load_config(__import__('pathlib').Path(sys.argv[1]), plugins)\n"
+        "load_config(Path(sys.argv[1]), plugins)\n"
         "kinds = {**plugins.sources, **plugins.notifiers}\n"
         "print(json.dumps({name: cls.Config.__pydantic_complete__ for name, cls in kinds.items()}))\n"
     )
